@@ -1,0 +1,248 @@
+"""``Idempotency-Key`` for POSTs (IETF httpapi draft): a retry replays the stored response.
+
+Same key + same body -> the first response again, one side effect; same key + another body -> 422;
+the first still in flight -> 409. Keys are scoped by the caller (token subject, or the client's
+address when anonymous) and expire after ``ttl_seconds`` (published in ``Idempotency-Expires``...
+documented in the API docs). Responses with status >= 500 are not stored: the client may retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import timedelta
+
+import orjson
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from cimahi_shared.auth import TokenVerifier
+from cimahi_shared.db import utcnow
+from cimahi_shared.errors import ProblemError, problem_body
+from cimahi_shared.events.tables import idempotency_keys
+
+logger = logging.getLogger("cimahi.idempotency")
+MAX_KEY_LENGTH = 255
+
+
+class IdempotencyMiddleware:
+    """Pure ASGI middleware storing POST responses by (caller, key) in the service's database."""
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        session_factory: async_sessionmaker[AsyncSession],
+        verifier: TokenVerifier | None,
+        ttl_seconds: int = 86_400,
+    ) -> None:
+        self.app = app
+        self.session_factory = session_factory
+        self.verifier = verifier
+        self.ttl = timedelta(seconds=ttl_seconds)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers", ()))
+        raw_key = headers.get(b"idempotency-key")
+        if raw_key is None:
+            await self.app(scope, receive, send)
+            return
+        key = raw_key.decode("latin-1").strip()
+        if not key or len(key) > MAX_KEY_LENGTH:
+            await _send_problem(
+                send,
+                400,
+                "Invalid Idempotency-Key",
+                "bad-idempotency-key",
+                f"Idempotency-Key must be 1-{MAX_KEY_LENGTH} characters.",
+            )
+            return
+        try:
+            caller = await self._caller(scope, headers)
+        except ProblemError:
+            await self.app(scope, receive, send)  # let the app answer 401 the usual way
+            return
+        body, more = await _read_body(receive)
+        digest = hashlib.sha256(scope["path"].encode() + b"\n" + body).hexdigest()
+
+        replay = await self._claim(caller, key, scope, digest)
+        if replay is not None:
+            await replay(send)
+            return
+
+        captured: dict[str, object] = {"status": 500, "headers": [], "body": b""}
+
+        async def capturing_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                captured["status"] = message["status"]
+                captured["headers"] = message.get("headers", [])
+            elif message["type"] == "http.response.body":
+                captured["body"] = bytes(captured["body"]) + message.get("body", b"")  # type: ignore[arg-type]
+            await send(message)
+
+        sent_body = False
+
+        async def replay_receive() -> Message:
+            nonlocal sent_body
+            if not sent_body:
+                sent_body = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        try:
+            await self.app(scope, replay_receive, capturing_send)
+        except BaseException:
+            await self._forget(caller, key)
+            raise
+        status = int(captured["status"])  # type: ignore[call-overload]
+        if status >= 500:
+            await self._forget(caller, key)
+        else:
+            await self._complete(caller, key, status, captured["headers"], bytes(captured["body"]))  # type: ignore[arg-type]
+        del more
+
+    async def _caller(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        if auth.lower().startswith("bearer ") and self.verifier is not None:
+            principal = await self.verifier.verify(auth[7:].strip())
+            return "sub:" + principal.sub
+        client = scope.get("client")
+        return "addr:" + (client[0] if client else "unknown")
+
+    async def _claim(self, caller: str, key: str, scope: Scope, digest: str):  # type: ignore[no-untyped-def]
+        now = utcnow()
+        async with self.session_factory() as session:
+            async with session.begin():
+                await session.execute(
+                    delete(idempotency_keys).where(
+                        idempotency_keys.c.scope == caller,
+                        idempotency_keys.c.key == key,
+                        idempotency_keys.c.expires_at < now,
+                    )
+                )
+                row = (
+                    await session.execute(
+                        select(idempotency_keys).where(
+                            idempotency_keys.c.scope == caller, idempotency_keys.c.key == key
+                        )
+                    )
+                ).first()
+                if row is None:
+                    try:
+                        async with session.begin_nested():
+                            await session.execute(
+                                idempotency_keys.insert().values(
+                                    scope=caller,
+                                    key=key,
+                                    method=scope["method"],
+                                    path=scope["path"],
+                                    request_hash=digest,
+                                    state="in_flight",
+                                    created_at=now,
+                                    expires_at=now + self.ttl,
+                                )
+                            )
+                        return None
+                    except IntegrityError:
+                        return _problem_sender(
+                            409,
+                            "Request in progress",
+                            "idempotency-in-flight",
+                            "A request with this Idempotency-Key is still being processed.",
+                        )
+        if row.request_hash != digest:
+            return _problem_sender(
+                422,
+                "Idempotency-Key reused",
+                "idempotency-key-reused",
+                "This Idempotency-Key was used with a different request.",
+            )
+        if row.state != "done":
+            return _problem_sender(
+                409,
+                "Request in progress",
+                "idempotency-in-flight",
+                "A request with this Idempotency-Key is still being processed.",
+            )
+        stored_headers = [
+            (k.encode("latin-1"), v.encode("latin-1"))
+            for k, v in orjson.loads(row.response_headers or "[]")
+        ]
+
+        async def replay(send: Send) -> None:
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": row.status_code,
+                    "headers": [*stored_headers, (b"idempotent-replayed", b"true")],
+                }
+            )
+            await send({"type": "http.response.body", "body": row.response_body or b""})
+
+        return replay
+
+    async def _complete(
+        self, caller: str, key: str, status: int, headers: list[tuple[bytes, bytes]], body: bytes
+    ) -> None:
+        kept = [
+            (k.decode("latin-1"), v.decode("latin-1"))
+            for k, v in headers
+            if k.lower() not in (b"x-request-id", b"date", b"server", b"content-length")
+        ]
+        async with self.session_factory() as session, session.begin():
+            await session.execute(
+                idempotency_keys.update()
+                .where(idempotency_keys.c.scope == caller, idempotency_keys.c.key == key)
+                .values(
+                    state="done",
+                    status_code=status,
+                    response_headers=orjson.dumps(kept).decode(),
+                    response_body=body,
+                )
+            )
+
+    async def _forget(self, caller: str, key: str) -> None:
+        try:
+            async with self.session_factory() as session, session.begin():
+                await session.execute(
+                    delete(idempotency_keys).where(
+                        idempotency_keys.c.scope == caller, idempotency_keys.c.key == key
+                    )
+                )
+        except Exception:
+            logger.exception("could not release an idempotency key")
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks), False
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+def _problem_sender(status: int, title: str, code: str, detail: str):  # type: ignore[no-untyped-def]
+    async def sender(send: Send) -> None:
+        await _send_problem(send, status, title, code, detail)
+
+    return sender
+
+
+async def _send_problem(send: Send, status: int, title: str, code: str, detail: str) -> None:
+    body = problem_body(status=status, title=title, code=code, detail=detail)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/problem+json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

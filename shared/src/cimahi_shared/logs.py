@@ -1,0 +1,73 @@
+"""JSON logs in which a NIK (or any 16-digit number) never appears unmasked."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from cimahi_shared.context import request_id_var
+
+_SIXTEEN_DIGITS = re.compile(r"(?<!\d)(\d{4})\d{8}(\d{4})(?!\d)")
+_STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+
+
+def mask_digits(text: str) -> str:
+    """Mask every 16-digit run (NIK, No. KK) as ``3277********0001``."""
+    return _SIXTEEN_DIGITS.sub(r"\1********\2", text)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line with the request id; NIK-like numbers masked everywhere."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__()
+        self.service = service
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "service": self.service,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        rid = request_id_var.get()
+        if rid:
+            entry["request_id"] = rid
+        for key, value in record.__dict__.items():
+            if key not in _STANDARD_ATTRS and not key.startswith("_"):
+                entry[key] = value
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        return mask_digits(orjson.dumps(entry, default=str).decode())
+
+
+class PlainFormatter(logging.Formatter):
+    """Human-readable lines for a terminal, masked the same way."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return mask_digits(super().format(record))
+
+
+def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -> None:
+    """Route the root logger (and uvicorn's) through the masking formatter."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        JsonFormatter(service)
+        if json
+        else PlainFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        lg = logging.getLogger(name)
+        lg.handlers[:] = []
+        lg.propagate = True
+    # Access lines are written by our own middleware (with the request id); uvicorn's are noise.
+    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)

@@ -1,0 +1,1 @@
+"""Test helpers for every member: real nats-server and PostgreSQL, free ports, process control."""
