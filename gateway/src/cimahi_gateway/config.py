@@ -1,0 +1,50 @@
+"""Gateway settings (env prefix ``GATEWAY_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from cimahi_shared.settings import ServiceSettings
+
+
+class GatewaySettings(ServiceSettings):
+    """Everything the gateway reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
+
+    service_name: str = "gateway"
+    database_url: str = "sqlite+aiosqlite:///var/gateway.sqlite3"
+    public_url: str = "http://127.0.0.1:8000"
+
+    # --- identity (POLAKAMI) ---
+    # token_issuer (from the base) is this gateway's issuer; jwks_url is unused: own keys are local.
+    access_token_ttl_seconds: int = 900
+    refresh_token_ttl_seconds: int = 30 * 86_400
+    auth_code_ttl_seconds: int = 120
+    login_max_attempts_per_account: int = 5
+    login_max_attempts_per_address: int = 20
+    login_window_seconds: int = 300
+    # Extra OIDC issuers whose access tokens are accepted (e.g. the city's production POLAKAMI),
+    # given by discovery URL: https://sso.example/realms/cimahi/.well-known/openid-configuration
+    external_issuers: list[str] = Field(default_factory=list)
+    # First-party public clients allowed to use the password grant / authorization code + PKCE.
+    first_party_clients: dict[str, list[str]] = Field(
+        default_factory=lambda: {"cimahi-web": ["http://127.0.0.1:8000/callback"], "cimahi-mobile": ["id.go.cimahikota.app:/callback"]}
+    )
+    # Base URL of DILANDACINTA's identity match endpoint (register proofing); empty = not configured.
+    dilandacinta_url: str = ""
+
+    # --- routing ---
+    # Agency code -> base URL of its service.
+    upstreams: dict[str, str] = Field(default_factory=lambda: {"lakami": "http://127.0.0.1:8101"})
+    upstream_connect_timeout: float = 2.0
+    upstream_read_timeout: float = 30.0
+    upstream_pool_size: int = 200
+    breaker_failure_threshold: int = 5
+    breaker_reset_seconds: float = 10.0
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 100
+
+    # --- unified request status ---
+    status_consumer_batch: int = 256

@@ -1,0 +1,30 @@
+"""The gateway application: POLAKAMI identity, unified request status, and the agency proxy."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp
+
+from cimahi_gateway.config import GatewaySettings
+from cimahi_gateway.identity import service as identity
+from cimahi_gateway.identity.router import router as identity_router
+from cimahi_gateway.requests import projection
+from cimahi_gateway.requests.router import router as requests_router
+from cimahi_gateway.routing.proxy import ProxyDispatcher
+from cimahi_shared.app import build_runtime, create_service_app
+
+
+def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
+    """Build the gateway: FastAPI for its own API, a plain ASGI proxy in front for ``/api/<agency>/``."""
+    settings = settings or GatewaySettings()
+    runtime = build_runtime(settings, agency=None)
+    api = create_service_app(
+        settings,
+        title="Kota Cimahi - API gateway (POLAKAMI)",
+        description="One front door for the city's public services: identity, routing, request status.",
+        agency=None,
+        routers=[identity_router, requests_router],
+        runtime=runtime,
+        on_start=[identity.on_start, projection.on_start],
+        on_stop=[projection.on_stop],
+    )
+    return ProxyDispatcher(api, settings=settings, runtime=runtime)
