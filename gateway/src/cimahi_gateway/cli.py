@@ -1,0 +1,258 @@
+"""The ``cimahi`` command: run the platform locally, migrate, seed, and manage accounts and clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cimahi_gateway.config import GatewaySettings
+from cimahi_gateway.identity import service as identity
+from cimahi_gateway.platform import GATEWAY_PORT, NATS_PORT, SERVICES
+from cimahi_shared.db import create_engine, create_session_factory
+from cimahi_shared.migrations import upgrade_to_head
+from cimahi_shared.pii import PiiCipher
+from cimahi_shared.supervisor import ProcessSpec, Supervisor, nats_server_binary, pick_port, port_is_free
+
+app = typer.Typer(help="Kota Cimahi public-services platform.", no_args_is_help=True, add_completion=False)
+user_app = typer.Typer(help="Officer and admin accounts.", no_args_is_help=True)
+client_app = typer.Typer(help="Machine clients (client_credentials).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(client_app, name="client")
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+T = TypeVar("T")
+
+
+def migrate_gateway(database_url: str) -> None:
+    """Apply the gateway's migrations."""
+    upgrade_to_head(MIGRATIONS, database_url, version_table="gateway_alembic_version")
+
+
+def _with_session(settings: GatewaySettings, work: Callable[[AsyncSession, PiiCipher], Awaitable[T]]) -> T:
+    async def run() -> T:
+        engine = create_engine(settings.database_url)
+        try:
+            async with create_session_factory(engine)() as session:
+                result = await work(session, PiiCipher(settings.pii_key.get_secret_value()))
+                await session.commit()
+                return result
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the migrations of the gateway and of every agency service (local databases)."""
+    settings = GatewaySettings()
+    migrate_gateway(settings.database_url)
+    for svc in SERVICES:
+        _run_module(svc.module, "migrate")
+    typer.echo("migrations applied")
+
+
+@app.command()
+def seed() -> None:
+    """Load demo data: demo accounts in the gateway, catalogues in the services."""
+    settings = GatewaySettings()
+    _with_session(settings, lambda s, pii: identity.ensure_demo_users(s, pii))
+    for svc in SERVICES:
+        _run_module(svc.module, "seed")
+    typer.echo("demo data loaded")
+
+
+def _run_module(module: str, *args: str) -> None:
+    import subprocess
+
+    code = subprocess.call([sys.executable, "-m", module, *args])
+    if code != 0:
+        raise typer.Exit(code)
+
+
+@user_app.command("create-officer")
+def create_officer(
+    username: Annotated[str, typer.Option(help="Login name, e.g. petugas.melong")],
+    full_name: Annotated[str, typer.Option(help="Full name")],
+    agency: Annotated[str, typer.Option(help="Agency code, e.g. lakami")],
+    area: Annotated[str, typer.Option(help="Kelurahan (32.77.01.1001) or kecamatan (32.77.01) code")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Create an officer of an agency, working in one kelurahan or kecamatan."""
+    settings = GatewaySettings()
+    user = _with_session(
+        settings,
+        lambda s, pii: identity.create_officer(
+            s, username=username, password=password, full_name=full_name, agency=agency, area=area, pii=pii
+        ),
+    )
+    typer.echo(f"officer created: {user.id}")
+
+
+@user_app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(help="Login name")],
+    full_name: Annotated[str, typer.Option(help="Full name")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+) -> None:
+    """Create a platform administrator."""
+    settings = GatewaySettings()
+    user = _with_session(
+        settings, lambda s, pii: identity.create_admin(s, username=username, password=password, full_name=full_name)
+    )
+    typer.echo(f"admin created: {user.id}")
+
+
+@client_app.command("create")
+def create_client(
+    client_id: Annotated[str, typer.Option(help="Client id, e.g. bank-bjb")],
+    name: Annotated[str, typer.Option(help="Display name")],
+    scope: Annotated[list[str], typer.Option(help="Allowed scope (repeatable)")],
+) -> None:
+    """Create a machine client for client_credentials; its secret is shown once."""
+    settings = GatewaySettings()
+    client, secret = _with_session(
+        settings, lambda s, pii: identity.create_client(s, client_id=client_id, name=name, scopes=scope)
+    )
+    typer.echo(f"client_id:     {client.client_id}\nclient_secret: {secret}\n(store the secret now: it is not shown again)")
+
+
+@app.command()
+def run(
+    var_dir: Annotated[Path, typer.Option(help="Where local state lives (SQLite files, NATS store)")] = Path("var"),
+    gateway_port: Annotated[int, typer.Option(help="Gateway port")] = GATEWAY_PORT,
+) -> None:
+    """Start NATS, every agency service and the gateway on SQLite; Ctrl-C stops everything."""
+    var_dir = var_dir.resolve()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    if not port_is_free(gateway_port):
+        typer.echo(f"port {gateway_port} is taken: stop what runs there or pass --gateway-port", err=True)
+        raise typer.Exit(1)
+    sup = Supervisor()
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        env = start_platform(sup, var_dir=var_dir, gateway_port=gateway_port)
+        print_banner(sup, env, gateway_port)
+        while not stopping.is_set():
+            for name, managed in list(sup.managed.items()):
+                if managed.proc.poll() is not None:
+                    sup.say(f"{name} exited with code {managed.proc.returncode}; stopping the platform")
+                    stopping.set()
+            stopping.wait(0.5)
+    except (RuntimeError, TimeoutError) as exc:
+        sup.say(f"start-up failed: {exc}")
+        raise typer.Exit(1) from exc
+    finally:
+        sup.say("stopping...")
+        sup.stop_all()
+        sup.say("stopped.")
+
+
+def platform_env(*, var_dir: Path, nats_url: str, gateway_url: str, ports: dict[str, int]) -> dict[str, str]:
+    """Environment variables that wire the local processes together."""
+    env: dict[str, str] = {
+        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{var_dir / 'gateway.sqlite3'}",
+        "GATEWAY_NATS_URL": nats_url,
+        "GATEWAY_PUBLIC_URL": gateway_url,
+        "GATEWAY_TOKEN_ISSUER": gateway_url,
+        "GATEWAY_UPSTREAMS": json.dumps({s.code: f"http://127.0.0.1:{ports[s.code]}" for s in SERVICES}),
+    }
+    for svc in SERVICES:
+        p = svc.env_prefix
+        env[p + "DATABASE_URL"] = f"sqlite+aiosqlite:///{var_dir / (svc.code + '.sqlite3')}"
+        env[p + "NATS_URL"] = nats_url
+        env[p + "TOKEN_ISSUER"] = gateway_url
+        env[p + "JWKS_URL"] = gateway_url + "/.well-known/jwks.json"
+    return env
+
+
+def start_platform(sup: Supervisor, *, var_dir: Path, gateway_port: int) -> dict[str, str]:
+    """Start NATS, migrate and seed every member, start the services and the gateway; wait until ready."""
+    nats_port = pick_port(NATS_PORT)
+    ports = {svc.code: pick_port(svc.port) for svc in SERVICES}
+    gateway_url = f"http://127.0.0.1:{gateway_port}"
+    env = platform_env(
+        var_dir=var_dir, nats_url=f"nats://127.0.0.1:{nats_port}", gateway_url=gateway_url, ports=ports
+    )
+    env["CIMAHI_NATS_PORT"] = str(nats_port)
+    os.environ.update(env)
+    sup.start(
+        ProcessSpec(
+            "nats",
+            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", str(var_dir / "nats")],
+            ready_port=nats_port,
+        )
+    )
+    py = sys.executable
+    sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "migrate"], env=env))
+    sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "seed"], env=env))
+    for svc in SERVICES:
+        sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "migrate"], env=env))
+        sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "seed"], env=env))
+    for svc in SERVICES:
+        sup.start(
+            ProcessSpec(
+                svc.code,
+                [py, "-m", "uvicorn", f"{svc.module}.main:create_app", "--factory", "--host", "127.0.0.1",
+                 "--port", str(ports[svc.code]), "--no-access-log", "--log-level", "warning"],
+                env={**env, svc.env_prefix + "LOG_JSON": "false"},
+                ready_url=f"http://127.0.0.1:{ports[svc.code]}/readyz",
+            )
+        )
+    sup.start(
+        ProcessSpec(
+            "gateway",
+            [py, "-m", "uvicorn", "cimahi_gateway.main:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(gateway_port), "--no-access-log", "--log-level", "warning"],
+            env={**env, "GATEWAY_LOG_JSON": "false"},
+            ready_url=f"{gateway_url}/readyz",
+        )
+    )
+    env["CIMAHI_PORTS"] = json.dumps(ports)
+    return env
+
+
+def print_banner(sup: Supervisor, env: dict[str, str], gateway_port: int) -> None:
+    """Print where everything is and how to log in."""
+    ports = json.loads(env["CIMAHI_PORTS"])
+    url = f"http://127.0.0.1:{gateway_port}"
+    lines = [
+        "",
+        "=" * 72,
+        " Kota Cimahi public-services platform is running",
+        "=" * 72,
+        f" Gateway (the one front door)   {url}",
+        f"   API docs                     {url}/docs",
+        f"   OpenID configuration         {url}/.well-known/openid-configuration",
+        f"   Your requests (unified)      {url}/api/v1/requests",
+    ]
+    for svc in SERVICES:
+        lines.append(f" {svc.name}")
+        lines.append(f"   via gateway {url}/api/{svc.code}/   direct http://127.0.0.1:{ports[svc.code]}/docs")
+    lines.append(f" NATS JetStream                 {env['GATEWAY_NATS_URL']}")
+    lines.append("")
+    lines.append(" Demo logins (password grant: client_id=cimahi-web):")
+    for login in identity.DEMO_LOGINS:
+        lines.append(f"   {login.role:<8} {login.username:<22} {login.password:<18} {login.description}")
+    lines += ["", " Ctrl-C stops everything.", "=" * 72, ""]
+    sup.say("\n".join(lines))
+
+
+if __name__ == "__main__":
+    app()
