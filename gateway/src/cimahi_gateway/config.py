@@ -48,3 +48,5 @@ class GatewaySettings(ServiceSettings):
 
     # --- unified request status ---
     status_consumer_batch: int = 256
+    # Time zone of the calendar dates in the status API's submitted_from / submitted_to filters.
+    status_timezone: str = "Asia/Jakarta"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 from alembic import command, context
@@ -37,9 +38,10 @@ def upgrade_to_head(script_location: Path, database_url: str, *, version_table: 
 def run_env(target_metadata: list[MetaData]) -> None:
     """Body of a service's ``migrations/env.py``: run online migrations on the async engine."""
     cfg = context.config
-    url = cfg.get_main_option("sqlalchemy.url")
+    url = cfg.get_main_option("sqlalchemy.url") or os.environ.get(cfg.get_main_option("url_env") or "", "")
     version_table = cfg.get_main_option("version_table") or "alembic_version"
-    assert url is not None
+    if not url:
+        raise RuntimeError("no database URL: set sqlalchemy.url or the variable named by url_env")
 
     def do_run(connection: Connection) -> None:
         context.configure(

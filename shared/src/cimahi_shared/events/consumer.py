@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
@@ -96,6 +98,7 @@ class DurableConsumer:
         self.batch_size = batch_size
         self.fetch_timeout = fetch_timeout
         self._task: asyncio.Task[None] | None = None
+        self._sub: Any = None
 
     async def start(self) -> None:
         """Consume in the background."""
@@ -109,6 +112,12 @@ class DurableConsumer:
                 await self._task
             except asyncio.CancelledError:
                 pass
+        # Withdraw the inbox: else the pull request still open on the server hands the next
+        # messages to this stopped consumer, and they only come back after ack_wait (30 s).
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+            self._sub = None
 
     async def _subscribe(self):  # type: ignore[no-untyped-def]
         js = self.bus.js
@@ -135,7 +144,7 @@ class DurableConsumer:
             try:
                 await self.bus.connected.wait()
                 if sub is None:
-                    sub = await self._subscribe()
+                    sub = self._sub = await self._subscribe()
                 try:
                     msgs = await sub.fetch(self.batch_size, timeout=self.fetch_timeout)
                 except (NatsTimeoutError, TimeoutError):

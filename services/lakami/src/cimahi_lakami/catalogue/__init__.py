@@ -1,0 +1,1 @@
+"""The letter catalogue: letter types as published service standards, and their typed fields."""

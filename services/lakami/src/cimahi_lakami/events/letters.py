@@ -1,0 +1,123 @@
+"""Events of a letter request, enqueued in the outbox inside the transaction of the change.
+
+Each change writes two events: the domain event ``id.go.cimahikota.lakami.letter_request.<verb>.v1``
+(LAKAMI's own contract) and the platform's ``request.lifecycle.v1``. Neither carries a NIK, a
+No. KK or a name: only the tracking number, the owner's opaque subject and the status.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cimahi_lakami.auth import AGENCY
+from cimahi_lakami.models import LetterRequest
+from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
+from cimahi_shared.events.lifecycle import (
+    LIFECYCLE_V1,
+    RequestLifecycleV1,
+    UnifiedStatus,
+    lifecycle_event,
+)
+from cimahi_shared.events.outbox import enqueue
+
+SOURCE = "/" + AGENCY
+LETTER_REQUEST_SCHEMA_V1 = "https://api.cimahikota.go.id/schemas/lakami/letter-request-event/v1.json"
+VERBS = (
+    "submitted",
+    "verified",
+    "processed",
+    "approved",
+    "rejected",
+    "returned",
+    "resubmitted",
+    "cancelled",
+)
+
+
+def letter_request_event_type(verb: str) -> str:
+    """``id.go.cimahikota.lakami.letter_request.<verb>.v1``."""
+    if verb not in VERBS:
+        raise ValueError(f"unknown letter request event verb {verb!r}")
+    return f"{TYPE_PREFIX}{AGENCY}.letter_request.{verb}.v1"
+
+
+class LetterRequestEventV1(BaseModel):
+    """Payload of every ``letter_request.<verb>.v1`` event (no personal data beyond ``owner_sub``)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    tracking_no: str
+    letter_type: str = Field(description="Catalogue code, e.g. 'domisili'")
+    kelurahan_code: str
+    owner_sub: str
+    previous_status: str | None = Field(description="Agency status before the change")
+    agency_status: str
+    status: UnifiedStatus
+    sequence: int = Field(ge=1, description="Same counter as the lifecycle event of this change")
+    actor_role: str
+    note: str | None = None
+    letter_number: str | None = None
+    issued_on: date | None = None
+    occurred_at: datetime
+
+
+async def publish_letter_change(
+    session: AsyncSession,
+    *,
+    request: LetterRequest,
+    title: str,
+    verb: str,
+    previous_status: str | None,
+    status: UnifiedStatus,
+    actor_role: str,
+    note: str | None,
+    occurred_at: datetime,
+) -> None:
+    """Enqueue the domain event and the lifecycle event of one change (same transaction)."""
+    event_type = letter_request_event_type(verb)
+    payload = LetterRequestEventV1(
+        tracking_no=request.tracking_no,
+        letter_type=request.letter_type_code,
+        kelurahan_code=request.kelurahan_code,
+        owner_sub=request.owner_sub,
+        previous_status=previous_status,
+        agency_status=request.status,
+        status=status,
+        sequence=request.sequence,
+        actor_role=actor_role,
+        note=note,
+        letter_number=request.letter_number,
+        issued_on=request.issued_on,
+        occurred_at=occurred_at,
+    )
+    domain = CloudEvent(
+        source=SOURCE,
+        type=event_type,
+        subject=request.tracking_no,
+        time=occurred_at,
+        dataschema=LETTER_REQUEST_SCHEMA_V1,
+        data=payload.model_dump(mode="json"),
+    )
+    await enqueue(session, domain, subject=nats_subject(AGENCY, event_type))
+    lifecycle = lifecycle_event(
+        source=SOURCE,
+        payload=RequestLifecycleV1(
+            tracking_no=request.tracking_no,
+            agency=AGENCY,
+            request_kind=f"letter.{request.letter_type_code}",
+            title=title,
+            owner_sub=request.owner_sub,
+            area=request.kelurahan_code,
+            agency_status=request.status,
+            status=status,
+            note=note,
+            occurred_at=occurred_at,
+            sequence=request.sequence,
+            submitted_at=request.submitted_at,
+            due_at=request.due_at,
+        ),
+    )
+    await enqueue(session, lifecycle, subject=nats_subject(AGENCY, LIFECYCLE_V1))

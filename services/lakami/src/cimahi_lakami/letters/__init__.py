@@ -1,0 +1,1 @@
+"""Letter requests (surat keterangan/pengantar) at the kelurahan."""

@@ -1,0 +1,234 @@
+"""Letter request schemas: what a citizen sends, what an officer sends, what everyone reads.
+
+Inputs forbid unknown fields (mass assignment: nobody sets ``status``, ``owner_sub`` or a
+``letter_number``). Outputs never carry a NIK or No. KK, only their masked form.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from cimahi_lakami.letters.workflow import AgencyStatus, unified_status
+from cimahi_lakami.models import LetterRequest, LetterRequestHistory
+from cimahi_lakami.regions import find_kelurahan
+from cimahi_shared.events.lifecycle import UnifiedStatus
+from cimahi_shared.identifiers import NIK, NoKK
+
+
+def _known_kelurahan(code: str) -> str:
+    if find_kelurahan(code) is None:
+        raise ValueError("must be the code of one of Kota Cimahi's 15 kelurahan, e.g. 32.77.01.1001")
+    return code
+
+
+def _rt_rw(value: str) -> str:
+    return value.zfill(3)
+
+
+KelurahanCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=16), AfterValidator(_known_kelurahan)
+]
+RtRw = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, pattern=r"^\d{1,3}$"),
+    AfterValidator(_rt_rw),
+    Field(description="1-3 digits; stored zero-padded ('3' -> '003')"),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+CoverLetterNumber = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)
+]
+Purpose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+FieldValues = Annotated[
+    dict[str, str | int | float | bool | None],
+    Field(
+        max_length=30,
+        description="Type-specific fields as listed in the letter type's 'fields' "
+        "(GET /v1/public/letter-types/{code})",
+    ),
+]
+
+
+class LetterRequestCreate(BaseModel):
+    """A citizen's request for a letter."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "letter_type": "domisili",
+                    "nik": "3277015205900011",
+                    "no_kk": "3277011205900011",
+                    "full_name": "Rina Marlina",
+                    "kelurahan_code": "32.77.01.1001",
+                    "rt": "003",
+                    "rw": "007",
+                    "cover_letter_number": "012/RT03/2026",
+                    "cover_letter_date": "2026-11-20",
+                    "purpose": "Persyaratan pembukaan rekening bank",
+                    "fields": {"address": "Jl. Melong Asih No. 12", "resident_since": "2015-03-01"},
+                }
+            ]
+        },
+    )
+
+    letter_type: str = Field(max_length=40, description="Catalogue code, e.g. 'domisili'")
+    nik: NIK
+    no_kk: NoKK
+    full_name: Name
+    kelurahan_code: KelurahanCode
+    rt: RtRw
+    rw: RtRw
+    cover_letter_number: CoverLetterNumber = Field(description="Number of the RT/RW cover letter")
+    cover_letter_date: date
+    purpose: Purpose
+    fields: FieldValues = Field(default_factory=dict)
+
+
+class LetterRequestResubmit(BaseModel):
+    """Corrections after an officer returned the request; omitted fields stay as they were.
+
+    ``fields`` is merged into the stored type-specific fields (``null`` removes an optional one).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    nik: NIK | None = None
+    no_kk: NoKK | None = None
+    full_name: Name | None = None
+    rt: RtRw | None = None
+    rw: RtRw | None = None
+    cover_letter_number: CoverLetterNumber | None = None
+    cover_letter_date: date | None = None
+    purpose: Purpose | None = None
+    fields: FieldValues | None = None
+    note: Note | None = Field(default=None, description="Message to the officer")
+
+
+class ActionNote(BaseModel):
+    """Body of an officer or citizen action; ``note`` is required to reject or return."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    note: Note | None = None
+
+
+class HistoryEntryRead(BaseModel):
+    """One step in the life of a request."""
+
+    sequence: int
+    action: str
+    from_status: str | None
+    to_status: str
+    status: UnifiedStatus = Field(description="Unified status after this step")
+    actor_sub: str
+    actor_role: str
+    note: str | None
+    occurred_at: datetime
+
+    @classmethod
+    def of(cls, entry: LetterRequestHistory) -> HistoryEntryRead:
+        """From a history row."""
+        return cls(
+            sequence=entry.sequence,
+            action=entry.action,
+            from_status=entry.from_status,
+            to_status=entry.to_status,
+            status=unified_status(entry.to_status),
+            actor_sub=entry.actor_sub,
+            actor_role=entry.actor_role,
+            note=entry.note,
+            occurred_at=entry.occurred_at,
+        )
+
+
+class LetterRequestSummary(BaseModel):
+    """A request in a list."""
+
+    tracking_no: str
+    letter_type: str
+    letter_name: str
+    status: AgencyStatus = Field(description="LAKAMI status")
+    unified_status: UnifiedStatus
+    full_name: str
+    kelurahan_code: str
+    submitted_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    letter_number: str | None
+
+    @classmethod
+    def of(cls, request: LetterRequest) -> LetterRequestSummary:
+        """From a request whose ``letter_type`` is loaded."""
+        return cls(
+            tracking_no=request.tracking_no,
+            letter_type=request.letter_type_code,
+            letter_name=request.letter_type.name,
+            status=AgencyStatus(request.status),
+            unified_status=unified_status(request.status),
+            full_name=request.full_name,
+            kelurahan_code=request.kelurahan_code,
+            submitted_at=request.submitted_at,
+            updated_at=request.updated_at,
+            due_at=request.due_at,
+            letter_number=request.letter_number,
+        )
+
+
+class LetterRequestRead(LetterRequestSummary):
+    """A request with its details, its issued letter (once approved) and its history."""
+
+    owner_sub: str
+    nik_masked: str
+    no_kk_masked: str
+    kelurahan_name: str
+    rt: str
+    rw: str
+    cover_letter_number: str
+    cover_letter_date: date
+    purpose: str
+    fields: dict[str, Any]
+    issued_on: date | None = Field(description="Date of the letter (WIB)")
+    approved_at: datetime | None
+    signer_name: str | None
+    signer_sub: str | None
+    needs_kecamatan: bool = Field(
+        description="Recorded from the catalogue; the kecamatan step is not implemented yet"
+    )
+    history: list[HistoryEntryRead]
+
+    @classmethod
+    def of(cls, request: LetterRequest) -> LetterRequestRead:
+        """From a request whose ``letter_type`` and ``history`` are loaded."""
+        kelurahan = find_kelurahan(request.kelurahan_code)
+        return cls(
+            **LetterRequestSummary.of(request).model_dump(),
+            owner_sub=request.owner_sub,
+            nik_masked=request.nik_masked,
+            no_kk_masked=request.no_kk_masked,
+            kelurahan_name=kelurahan.name if kelurahan else request.kelurahan_code,
+            rt=request.rt,
+            rw=request.rw,
+            cover_letter_number=request.cover_letter_number,
+            cover_letter_date=request.cover_letter_date,
+            purpose=request.purpose,
+            fields=request.fields,
+            issued_on=request.issued_on,
+            approved_at=request.approved_at,
+            signer_name=request.signer_name,
+            signer_sub=request.signer_sub,
+            needs_kecamatan=request.letter_type.needs_kecamatan,
+            history=[HistoryEntryRead.of(entry) for entry in request.history],
+        )
+
+
+class LetterRequestPage(BaseModel):
+    """A page of requests, newest first; pass ``next_cursor`` as ``cursor`` for the next page."""
+
+    items: list[LetterRequestSummary]
+    next_cursor: str | None

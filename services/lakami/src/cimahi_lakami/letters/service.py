@@ -1,0 +1,455 @@
+"""The rules of letter requests: who may see and do what, the status chain, numbers and events.
+
+Every function works inside the caller's transaction (the request's ``SessionDep``) and never
+commits: the state change, its history row, its access-log rows and its outbox events are
+committed together or not at all. The kecamatan approval of letter types with
+``needs_kecamatan`` comes in a later issue: for now the kelurahan's approval completes a request.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from ulid import ULID
+
+from cimahi_lakami.auth import is_lakami_officer
+from cimahi_lakami.catalogue import service as catalogue
+from cimahi_lakami.events.letters import publish_letter_change
+from cimahi_lakami.letters import repository
+from cimahi_lakami.letters.schemas import LetterRequestCreate, LetterRequestResubmit
+from cimahi_lakami.letters.workflow import STEPS, Action, AgencyStatus, next_actions, unified_status
+from cimahi_lakami.models import AccessAudit, LetterRequest, LetterRequestHistory
+from cimahi_lakami.regions import find_kelurahan
+from cimahi_shared.auth import Principal
+from cimahi_shared.context import request_id_var
+from cimahi_shared.db import utcnow
+from cimahi_shared.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from cimahi_shared.identifiers import mask_nik
+from cimahi_shared.pii import PiiCipher
+
+WIB = timezone(timedelta(hours=7), "WIB")  # Cimahi's time zone (no daylight saving)
+TRACKING_PREFIX = "LKM-"
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+_ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
+ACCESS_PURPOSE = "public-service task"
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+async def get_request(
+    session: AsyncSession, *, principal: Principal, tracking_no: str
+) -> LetterRequest:
+    """A request with its history, if the caller may see it (else the same 404 as a missing one)."""
+    request = await repository.get_request(session, tracking_no, with_history=True)
+    request = _visible_or_404(principal, request, tracking_no)
+    _audit(session, principal=principal, requests=[request], action="read")
+    return request
+
+
+async def list_requests(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    limit: int,
+    cursor: str | None,
+    status: AgencyStatus | None,
+    letter_type: str | None,
+) -> tuple[Sequence[LetterRequest], str | None]:
+    """The caller's page of requests: citizens their own, officers their kelurahan's, admins all."""
+    owner_sub, kelurahan_code = _scope(principal)
+    rows = await repository.list_requests(
+        session,
+        owner_sub=owner_sub,
+        kelurahan_code=kelurahan_code,
+        status=status.value if status is not None else None,
+        letter_type=letter_type,
+        before_id=_decode_cursor(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    page = rows[:limit]
+    next_cursor = _encode_cursor(page[-1].id) if len(rows) > limit else None
+    _audit(session, principal=principal, requests=page, action="list")
+    return page, next_cursor
+
+
+def _scope(principal: Principal) -> tuple[str | None, str | None]:
+    """(owner_sub, kelurahan_code) a caller's reads are limited to; (None, None) for admins."""
+    if principal.is_admin:
+        return None, None
+    if is_lakami_officer(principal):
+        if not principal.area:
+            raise Forbidden("Your account has no kelurahan assigned.")
+        return None, principal.area
+    if principal.is_citizen:
+        return principal.sub, None
+    raise Forbidden("Letter requests are not available to your role.")
+
+
+def _may_see(principal: Principal, request: LetterRequest) -> bool:
+    owner_sub, kelurahan_code = _scope(principal)
+    if owner_sub is not None and request.owner_sub != owner_sub:
+        return False
+    return kelurahan_code is None or request.kelurahan_code == kelurahan_code
+
+
+def _visible_or_404(
+    principal: Principal, request: LetterRequest | None, tracking_no: str
+) -> LetterRequest:
+    if request is None or not _may_see(principal, request):
+        raise NotFound(f"There is no letter request {tracking_no}.")
+    return request
+
+
+def _audit(
+    session: AsyncSession, *, principal: Principal, requests: Sequence[LetterRequest], action: str
+) -> None:
+    """Log officers' and admins' reads of citizens' data (UU PDP: who read whose data, why)."""
+    if principal.is_citizen or not requests:
+        return
+    now = utcnow()
+    repository.add_access_audits(
+        session,
+        [
+            AccessAudit(
+                id=str(ULID()),
+                actor_sub=principal.sub,
+                actor_role=principal.role,
+                actor_agency=principal.agency,
+                actor_area=principal.area,
+                owner_sub=request.owner_sub,
+                tracking_no=request.tracking_no,
+                action=action,
+                purpose=ACCESS_PURPOSE,
+                http_request_id=request_id_var.get(),
+                occurred_at=now,
+            )
+            for request in requests
+        ],
+    )
+
+
+def _encode_cursor(last_id: str) -> str:
+    return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> str:
+    try:
+        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        value = ""
+    if not _ULID.fullmatch(value):
+        raise InvalidInput(
+            "The cursor is not valid.",
+            errors=[{"field": "cursor", "message": "Use next_cursor of a previous page.", "in": "query"}],
+        )
+    return value
+
+
+# --- submitting ------------------------------------------------------------------------------
+
+
+async def submit_request(
+    session: AsyncSession, *, principal: Principal, pii: PiiCipher, data: LetterRequestCreate
+) -> LetterRequest:
+    """Create a citizen's request (status ``submitted``) and enqueue its first events."""
+    now = utcnow()
+    today = now.astimezone(WIB).date()
+    letter_type = await catalogue.find_active_letter_type(session, code=data.letter_type)
+    errors: list[dict[str, Any]] = []
+    fields: dict[str, Any] = {}
+    if letter_type is None:
+        errors.append(_field_error("letter_type", "Unknown letter type; see /v1/public/letter-types."))
+    else:
+        fields, field_errors = catalogue.check_fields(letter_type.fields, data.fields, today=today)
+        errors += field_errors
+    errors += _check_cover_letter_date(data.cover_letter_date, today)
+    if errors or letter_type is None:
+        raise InvalidInput(_invalid_detail(errors), errors=errors)
+
+    request = LetterRequest(
+        id=str(ULID()),
+        letter_type_code=letter_type.code,
+        letter_type=letter_type,
+        owner_sub=principal.sub,
+        full_name=data.full_name,
+        kelurahan_code=data.kelurahan_code,
+        rt=data.rt,
+        rw=data.rw,
+        cover_letter_number=data.cover_letter_number,
+        cover_letter_date=data.cover_letter_date,
+        purpose=data.purpose,
+        fields=fields,
+        status=AgencyStatus.SUBMITTED.value,
+        sequence=1,
+        submitted_at=now,
+        updated_at=now,
+        due_at=due_at(now, letter_type.time_limit_working_days),
+    )
+    _set_identifiers(request, pii=pii, nik=data.nik, no_kk=data.no_kk)
+    for _ in range(5):
+        request.tracking_no = new_tracking_no(now)
+        if await repository.insert_request(session, request):
+            break
+    else:  # pragma: no cover - 40 random bits per month make this practically impossible
+        raise RuntimeError("could not allocate a unique tracking number")
+    await _record(
+        session,
+        request=request,
+        action=Action.SUBMIT,
+        previous=None,
+        principal=principal,
+        note=None,
+        now=now,
+    )
+    return request
+
+
+def new_tracking_no(now: datetime) -> str:
+    """A city-wide unique, unguessable tracking number: ``LKM-<yymm>-<8 Crockford base32>``."""
+    suffix = "".join(secrets.choice(_CROCKFORD) for _ in range(8))
+    return f"{TRACKING_PREFIX}{now.astimezone(WIB):%y%m}-{suffix}"
+
+
+def due_at(submitted_at: datetime, working_days: int) -> datetime:
+    """End (WIB) of the ``working_days``-th working day after submission (Mon-Fri; holidays not yet)."""
+    day = submitted_at.astimezone(WIB).date()
+    remaining = working_days
+    while remaining > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            remaining -= 1
+    return datetime.combine(day, time(23, 59, 59), tzinfo=WIB).astimezone(UTC)
+
+
+def _set_identifiers(request: LetterRequest, *, pii: PiiCipher, nik: str, no_kk: str) -> None:
+    request.nik_encrypted = pii.encrypt(nik)
+    request.nik_hash = pii.lookup_hash(nik)
+    request.nik_masked = mask_nik(nik)
+    request.no_kk_encrypted = pii.encrypt(no_kk)
+    request.no_kk_hash = pii.lookup_hash(no_kk)
+    request.no_kk_masked = mask_nik(no_kk)
+
+
+def _check_cover_letter_date(value: date, today: date) -> list[dict[str, Any]]:
+    if value > today:
+        return [_field_error("cover_letter_date", "The cover letter date is in the future.")]
+    if value < today - timedelta(days=366):
+        return [_field_error("cover_letter_date", "The cover letter is older than a year.")]
+    return []
+
+
+def _field_error(field: str, message: str) -> dict[str, Any]:
+    return {"field": field, "message": message, "in": "body"}
+
+
+def _invalid_detail(errors: list[dict[str, Any]]) -> str:
+    return "Invalid: " + ", ".join(sorted({e["field"] for e in errors}))
+
+
+# --- acting ----------------------------------------------------------------------------------
+
+
+async def act_as_officer(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    tracking_no: str,
+    action: Action,
+    note: str | None,
+) -> LetterRequest:
+    """verify / process / approve / reject / return, by an officer of the request's kelurahan."""
+    step = STEPS[action]
+    if step.actor != "officer" or not is_lakami_officer(principal):
+        raise Forbidden("Only LAKAMI officers of the kelurahan can do this.")
+    request = await _load_for_change(session, principal=principal, tracking_no=tracking_no)
+    note = _require_note(action, note)
+    previous = _transition(request, action)
+    now = utcnow()
+    if action is Action.APPROVE:
+        await _issue_letter(session, request=request, principal=principal, now=now)
+    await _record(
+        session, request=request, action=action, previous=previous, principal=principal, note=note, now=now
+    )
+    await repository.load_history(session, request)
+    _audit(session, principal=principal, requests=[request], action=action.value)
+    return request
+
+
+async def resubmit_request(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    pii: PiiCipher,
+    tracking_no: str,
+    data: LetterRequestResubmit,
+) -> LetterRequest:
+    """The owner corrects a returned request (status ``edited``: verified again)."""
+    request = await _load_for_change(session, principal=principal, tracking_no=tracking_no)
+    _own_request(principal, request, tracking_no)
+    _ensure_possible(request, Action.RESUBMIT)
+    now = utcnow()
+    today = now.astimezone(WIB).date()
+    errors: list[dict[str, Any]] = []
+    if data.fields is not None:
+        merged = {**request.fields, **data.fields}
+        fields, errors = catalogue.check_fields(request.letter_type.fields, merged, today=today)
+        request.fields = fields
+    if data.cover_letter_date is not None:
+        errors += _check_cover_letter_date(data.cover_letter_date, today)
+    if errors:
+        raise InvalidInput(_invalid_detail(errors), errors=errors)
+    for name in ("full_name", "rt", "rw", "cover_letter_number", "cover_letter_date", "purpose"):
+        value = getattr(data, name)
+        if value is not None:
+            setattr(request, name, value)
+    if data.nik is not None or data.no_kk is not None:
+        _set_identifiers(
+            request,
+            pii=pii,
+            nik=data.nik or pii.decrypt(request.nik_encrypted),
+            no_kk=data.no_kk or pii.decrypt(request.no_kk_encrypted),
+        )
+    previous = _transition(request, Action.RESUBMIT)
+    await _record(
+        session,
+        request=request,
+        action=Action.RESUBMIT,
+        previous=previous,
+        principal=principal,
+        note=data.note,
+        now=now,
+    )
+    await repository.load_history(session, request)
+    return request
+
+
+async def cancel_request(
+    session: AsyncSession, *, principal: Principal, tracking_no: str, note: str | None
+) -> LetterRequest:
+    """The owner withdraws a request that is not decided yet."""
+    request = await _load_for_change(session, principal=principal, tracking_no=tracking_no)
+    _own_request(principal, request, tracking_no)
+    previous = _transition(request, Action.CANCEL)
+    await _record(
+        session,
+        request=request,
+        action=Action.CANCEL,
+        previous=previous,
+        principal=principal,
+        note=note,
+        now=utcnow(),
+    )
+    await repository.load_history(session, request)
+    return request
+
+
+async def _load_for_change(
+    session: AsyncSession, *, principal: Principal, tracking_no: str
+) -> LetterRequest:
+    """The request, row-locked until the transaction ends, if the caller may see it."""
+    request = await repository.get_request(session, tracking_no, for_update=True)
+    return _visible_or_404(principal, request, tracking_no)
+
+
+def _own_request(principal: Principal, request: LetterRequest, tracking_no: str) -> None:
+    if not principal.is_citizen:
+        raise Forbidden("Only the citizen who made the request can do this.")
+    if request.owner_sub != principal.sub:  # pragma: no cover - _visible_or_404 already refused
+        raise NotFound(f"There is no letter request {tracking_no}.")
+
+
+def _require_note(action: Action, note: str | None) -> str | None:
+    if STEPS[action].note_required and not note:
+        raise InvalidInput(
+            f"A note for the citizen is required to {action.value} a request.",
+            errors=[_field_error("note", "Say why, so the citizen knows what to do.")],
+        )
+    return note or None
+
+
+def _ensure_possible(request: LetterRequest, action: Action) -> None:
+    """409 when ``action`` is impossible in the request's status."""
+    current = AgencyStatus(request.status)
+    if current not in STEPS[action].allowed_from:
+        raise InvalidTransition(
+            f"A request in status '{current.value}' cannot be {STEPS[action].verb}.",
+            current_status=current.value,
+            allowed_actions=[a.value for a in next_actions(current)],
+        )
+
+
+def _transition(request: LetterRequest, action: Action) -> str:
+    """Move the request along the chain (409 when impossible); return the previous status."""
+    _ensure_possible(request, action)
+    previous = request.status
+    request.status = STEPS[action].target.value
+    return previous
+
+
+async def _issue_letter(
+    session: AsyncSession, *, request: LetterRequest, principal: Principal, now: datetime
+) -> None:
+    """Number, date and signer of the letter: ``<class>/<nnnn>/Kel.<Name>/<year>``, gapless."""
+    issued_on = now.astimezone(WIB).date()
+    number = await repository.next_letter_number(
+        session, kelurahan_code=request.kelurahan_code, year=issued_on.year
+    )
+    kelurahan = find_kelurahan(request.kelurahan_code)
+    place = (kelurahan.name if kelurahan else request.kelurahan_code).replace(" ", "")
+    request.letter_number = (
+        f"{request.letter_type.classification_code}/{number:04d}/Kel.{place}/{issued_on.year}"
+    )
+    request.issued_on = issued_on
+    request.approved_at = now
+    request.signer_sub = principal.sub
+    request.signer_name = principal.name or principal.sub
+
+
+async def _record(
+    session: AsyncSession,
+    *,
+    request: LetterRequest,
+    action: Action,
+    previous: str | None,
+    principal: Principal,
+    note: str | None,
+    now: datetime,
+) -> None:
+    """History row and events of one change (the request's status is already the new one)."""
+    if previous is not None:
+        request.sequence += 1
+    request.updated_at = now
+    repository.add_history(
+        session,
+        LetterRequestHistory(
+            id=str(ULID()),
+            request_id=request.id,
+            sequence=request.sequence,
+            action=action.value,
+            from_status=previous,
+            to_status=request.status,
+            actor_sub=principal.sub,
+            actor_role=principal.role,
+            note=note,
+            occurred_at=now,
+        ),
+    )
+    await publish_letter_change(
+        session,
+        request=request,
+        title=request.letter_type.name,
+        verb=STEPS[action].verb,
+        previous_status=previous,
+        status=unified_status(request.status),
+        actor_role=principal.role,
+        note=note,
+        occurred_at=now,
+    )

@@ -1,0 +1,29 @@
+"""The LAKAMI application (``uvicorn cimahi_lakami.main:create_app --factory``)."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from cimahi_lakami.auth import AGENCY
+from cimahi_lakami.catalogue.router import router as catalogue_router
+from cimahi_lakami.config import LakamiSettings
+from cimahi_lakami.letters.router import router as letters_router
+from cimahi_shared.app import create_service_app
+
+DESCRIPTION = """Kelurahan letters (surat keterangan/pengantar) of Kota Cimahi, run by Diskominfo.
+
+Citizens submit requests and follow them; the officers of each kelurahan verify, process and
+approve, reject or return them. The catalogue under `/v1/public/` needs no token.
+"""
+
+
+def create_app(settings: LakamiSettings | None = None) -> FastAPI:
+    """Build the LAKAMI service (nothing connects before the lifespan starts)."""
+    settings = settings or LakamiSettings()
+    return create_service_app(
+        settings,
+        title="LAKAMI - surat keterangan kelurahan",
+        description=DESCRIPTION,
+        agency=AGENCY,
+        routers=[catalogue_router, letters_router],
+    )

@@ -1,0 +1,17 @@
+"""Every LAKAMI model, imported in one place so Alembic and the app see the full metadata."""
+
+from cimahi_lakami.models.audit import AccessAudit
+from cimahi_lakami.models.catalogue import LetterType
+from cimahi_lakami.models.letters import (
+    LetterNumberCounter,
+    LetterRequest,
+    LetterRequestHistory,
+)
+
+__all__ = [
+    "AccessAudit",
+    "LetterNumberCounter",
+    "LetterRequest",
+    "LetterRequestHistory",
+    "LetterType",
+]
