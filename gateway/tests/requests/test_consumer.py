@@ -35,17 +35,17 @@ async def publish(
 
 
 async def wait_for(
-    runtime: Runtime, condition: Callable[[dict[str, int]], bool], timeout: float = 20.0
+    runtime: Runtime, condition: Callable[[dict[str, int]], bool], within: float = 20.0
 ) -> dict[str, int]:
     """Poll the projection until ``condition(last_sequence by tracking_no)`` holds."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     state: dict[str, int] = {}
     while asyncio.get_running_loop().time() < deadline:
         async with runtime.session_factory() as session:
             rows = await session.execute(
                 select(TrackedRequest.tracking_no, TrackedRequest.last_sequence)
             )
-            state = {no: seq for no, seq in rows}
+            state = {row.tracking_no: row.last_sequence for row in rows}
         if condition(state):
             return state
         await asyncio.sleep(0.05)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -251,7 +252,7 @@ class TestOrderSafety:
             for i, fresh in zip(plan["order"], plan["new_ids"], strict=True)
         ]
         bounds = [0, *plan["cuts"], len(delivered)]
-        for start, end in zip(bounds, bounds[1:], strict=False):
+        for start, end in itertools.pairwise(bounds):
             await project(session_factory, delivered[start:end])
 
         row = await current(session_factory, no)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from cimahi_gateway.requests.models import TimelineEntry, TrackedRequest
 
-# Rows per multi-row INSERT: far below PostgreSQL's 32,767 and SQLite's 32,766 bind parameters.
+# Tracking numbers per IN list: far below PostgreSQL's 32,767 and SQLite's 32,766 parameters.
 _CHUNK = 1000
 
 # Columns taken from the event with the highest sequence (agency never changes: see upsert).
@@ -122,34 +122,28 @@ def _insert_for(session: Session) -> Any:
     raise NotImplementedError(f"unsupported database dialect: {name}")
 
 
-def _chunks(rows: Sequence[dict[str, Any]]) -> Iterable[Sequence[dict[str, Any]]]:
-    for start in range(0, len(rows), _CHUNK):
-        yield rows[start : start + _CHUNK]
-
-
 def upsert_current(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert or advance current rows (one row per tracking number, sorted to keep lock order).
 
     A row only moves to a strictly higher ``last_sequence``; ``submitted_at`` only moves earlier;
     a row of one agency is never touched by another agency's event.
     """
-    insert = _insert_for(session)
+    if not rows:
+        return
     table = TrackedRequest.__table__
-    for chunk in _chunks(rows):
-        stmt = insert(table).values(list(chunk))
-        new, old = stmt.excluded, table.c
-        newer = new.last_sequence > old.last_sequence
-        earlier = new.submitted_at < old.submitted_at
-        updates: dict[str, Any] = {
-            col: case((newer, new[col]), else_=old[col]) for col in _LATEST_WINS
-        }
-        updates["submitted_at"] = case((earlier, new.submitted_at), else_=old.submitted_at)
-        stmt = stmt.on_conflict_do_update(
-            index_elements=[old.tracking_no],
-            set_=updates,
-            where=and_(old.agency == new.agency, newer | earlier),
-        )
-        session.execute(stmt)
+    stmt = _insert_for(session)(table)
+    new, old = stmt.excluded, table.c
+    newer = new.last_sequence > old.last_sequence
+    earlier = new.submitted_at < old.submitted_at
+    updates: dict[str, Any] = {col: case((newer, new[col]), else_=old[col]) for col in _LATEST_WINS}
+    updates["submitted_at"] = case((earlier, new.submitted_at), else_=old.submitted_at)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[old.tracking_no],
+        set_=updates,
+        where=and_(old.agency == new.agency, newer | earlier),
+    )
+    # One parameter set per row: the statement compiles once (cached) and the driver batches it.
+    session.execute(stmt, list(rows))
 
 
 def agencies_of(session: Session, tracking_nos: Sequence[str]) -> dict[str, str]:
@@ -168,8 +162,8 @@ def agencies_of(session: Session, tracking_nos: Sequence[str]) -> dict[str, str]
 
 def insert_timeline(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Add timeline entries; an entry already present for (tracking_no, sequence) is kept."""
-    insert = _insert_for(session)
-    table = TimelineEntry.__table__
-    for chunk in _chunks(rows):
-        stmt = insert(table).values(list(chunk))
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["tracking_no", "sequence"]))
+    if not rows:
+        return
+    stmt = _insert_for(session)(TimelineEntry.__table__)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["tracking_no", "sequence"])
+    session.execute(stmt, list(rows))

@@ -114,9 +114,7 @@ STANDARDS: tuple[LetterTypeRead, ...] = (
                 max_length=100,
                 description="Mis. warung makan, konveksi, bengkel",
             ),
-            FieldSpec(
-                code="business_address", label="Alamat usaha", type="text", max_length=300
-            ),
+            FieldSpec(code="business_address", label="Alamat usaha", type="text", max_length=300),
             FieldSpec(
                 code="business_since",
                 label="Usaha berjalan sejak",

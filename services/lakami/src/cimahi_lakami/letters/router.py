@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from cimahi_shared.app import RuntimeDep, SessionDep
 from fastapi import APIRouter, Body, Query, Response, status
 
 from cimahi_lakami.auth import Citizen, Officer, Reader
@@ -17,7 +18,6 @@ from cimahi_lakami.letters.schemas import (
     LetterRequestSummary,
 )
 from cimahi_lakami.letters.workflow import Action, AgencyStatus
-from cimahi_shared.app import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/v1/letter-requests", tags=["letter requests"])
 
@@ -72,7 +72,11 @@ async def get_letter_request(
 
 
 async def _officer_action(
-    action: Action, tracking_no: str, principal: Officer, session: SessionDep, body: ActionNote | None
+    action: Action,
+    tracking_no: str,
+    principal: Officer,
+    session: SessionDep,
+    body: ActionNote | None,
 ) -> LetterRequestRead:
     request = await service.act_as_officer(
         session,

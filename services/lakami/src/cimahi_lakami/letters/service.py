@@ -16,6 +16,12 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
+from cimahi_shared.auth import Principal
+from cimahi_shared.context import request_id_var
+from cimahi_shared.db import utcnow
+from cimahi_shared.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from cimahi_shared.identifiers import mask_nik
+from cimahi_shared.pii import PiiCipher
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
@@ -27,12 +33,6 @@ from cimahi_lakami.letters.schemas import LetterRequestCreate, LetterRequestResu
 from cimahi_lakami.letters.workflow import STEPS, Action, AgencyStatus, next_actions, unified_status
 from cimahi_lakami.models import AccessAudit, LetterRequest, LetterRequestHistory
 from cimahi_lakami.regions import find_kelurahan
-from cimahi_shared.auth import Principal
-from cimahi_shared.context import request_id_var
-from cimahi_shared.db import utcnow
-from cimahi_shared.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
-from cimahi_shared.identifiers import mask_nik
-from cimahi_shared.pii import PiiCipher
 
 WIB = timezone(timedelta(hours=7), "WIB")  # Cimahi's time zone (no daylight saving)
 TRACKING_PREFIX = "LKM-"
@@ -148,7 +148,9 @@ def _decode_cursor(cursor: str) -> str:
     if not _ULID.fullmatch(value):
         raise InvalidInput(
             "The cursor is not valid.",
-            errors=[{"field": "cursor", "message": "Use next_cursor of a previous page.", "in": "query"}],
+            errors=[
+                {"field": "cursor", "message": "Use next_cursor of a previous page.", "in": "query"}
+            ],
         )
     return value
 
@@ -166,7 +168,9 @@ async def submit_request(
     errors: list[dict[str, Any]] = []
     fields: dict[str, Any] = {}
     if letter_type is None:
-        errors.append(_field_error("letter_type", "Unknown letter type; see /v1/public/letter-types."))
+        errors.append(
+            _field_error("letter_type", "Unknown letter type; see /v1/public/letter-types.")
+        )
     else:
         fields, field_errors = catalogue.check_fields(letter_type.fields, data.fields, today=today)
         errors += field_errors
@@ -209,6 +213,7 @@ async def submit_request(
         note=None,
         now=now,
     )
+    await repository.load_history(session, request)
     return request
 
 
@@ -276,7 +281,13 @@ async def act_as_officer(
     if action is Action.APPROVE:
         await _issue_letter(session, request=request, principal=principal, now=now)
     await _record(
-        session, request=request, action=action, previous=previous, principal=principal, note=note, now=now
+        session,
+        request=request,
+        action=action,
+        previous=previous,
+        principal=principal,
+        note=note,
+        now=now,
     )
     await repository.load_history(session, request)
     _audit(session, principal=principal, requests=[request], action=action.value)

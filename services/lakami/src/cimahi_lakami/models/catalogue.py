@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from cimahi_shared.db import UTCDateTime, utcnow
 from sqlalchemy import JSON, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cimahi_lakami.db import Base
-from cimahi_shared.db import UTCDateTime, utcnow
 
 
 class LetterType(Base):
@@ -17,7 +17,9 @@ class LetterType(Base):
 
     __tablename__ = "letter_types"
 
-    code: Mapped[str] = mapped_column(String(40), primary_key=True, comment="Public code, e.g. domisili")
+    code: Mapped[str] = mapped_column(
+        String(40), primary_key=True, comment="Public code, e.g. domisili"
+    )
     short_name: Mapped[str] = mapped_column(String(20), comment="Abbreviation, e.g. SKD")
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")

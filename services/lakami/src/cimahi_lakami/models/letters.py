@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from cimahi_shared.db import UTCDateTime
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cimahi_lakami.db import Base
 from cimahi_lakami.models.catalogue import LetterType
-from cimahi_shared.db import UTCDateTime
 
 
 class LetterRequest(Base):
@@ -41,7 +41,9 @@ class LetterRequest(Base):
     cover_letter_date: Mapped[date] = mapped_column(Date)
     purpose: Mapped[str] = mapped_column(String(500))
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), comment="Agency status (submitted, verify, ...)")
+    status: Mapped[str] = mapped_column(
+        String(16), comment="Agency status (submitted, verify, ...)"
+    )
     sequence: Mapped[int] = mapped_column(Integer, comment="Sequence of the last lifecycle event")
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
