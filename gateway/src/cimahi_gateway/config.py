@@ -34,6 +34,10 @@ class GatewaySettings(ServiceSettings):
     )
     # Base URL of DILANDACINTA's identity match endpoint (register proofing); empty = not configured.
     dilandacinta_url: str = ""
+    # Seconds before retrying an external issuer whose discovery failed (doubles up to 10 minutes).
+    external_issuer_retry_seconds: float = 30.0
+    # How long a retired signing key stays in the JWKS (must exceed the longest token lifetime).
+    signing_key_retention_seconds: int = 86_400
 
     # --- routing ---
     # Agency code -> base URL of its service.
@@ -41,10 +45,17 @@ class GatewaySettings(ServiceSettings):
     upstream_connect_timeout: float = 2.0
     upstream_read_timeout: float = 30.0
     upstream_pool_size: int = 200
+    # Idle pooled upstream connections are closed after this; keep it below the services' own
+    # keep-alive timeout (uvicorn: 5 s) so the gateway never reuses a connection being closed.
+    upstream_keepalive_seconds: float = 4.0
     breaker_failure_threshold: int = 5
     breaker_reset_seconds: float = 10.0
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 100
+    # Rate-limit buckets kept in memory (one per caller); rate_limit_per_minute <= 0 disables limits.
+    rate_limit_max_clients: int = 100_000
+    # How long the gateway caches each service's rewritten /openapi.json.
+    openapi_cache_seconds: float = 30.0
 
     # --- unified request status ---
     status_consumer_batch: int = 256

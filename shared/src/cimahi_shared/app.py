@@ -17,7 +17,7 @@ from cimahi_shared.db import create_engine, create_session_factory
 from cimahi_shared.errors import install_problem_handlers
 from cimahi_shared.events.bus import EventBus, ensure_stream
 from cimahi_shared.events.outbox import OutboxRelay
-from cimahi_shared.health import health_router
+from cimahi_shared.health import ReadinessCheck, health_router
 from cimahi_shared.idempotency import IdempotencyMiddleware
 from cimahi_shared.logs import configure_logging
 from cimahi_shared.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -120,7 +120,7 @@ def create_service_app(
     app.state.runtime = rt
     app.state.token_verifier = rt.verifier
     install_problem_handlers(app)
-    checks = {"database": rt.check_database}
+    checks: dict[str, ReadinessCheck] = {"database": rt.check_database}
     if settings.nats_enabled:
         checks["nats"] = rt.bus.check
     app.include_router(health_router(checks))

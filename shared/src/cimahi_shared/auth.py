@@ -160,8 +160,9 @@ class TokenVerifier:
             keys = self._keys.get(issuer.issuer, {})
             if kid in keys:
                 return keys[kid]
-            last = self._last_fetch.get(issuer.issuer, 0.0)
-            if time.monotonic() - last < self.refetch_interval and keys:
+            last = self._last_fetch.get(issuer.issuer)
+            if last is not None and time.monotonic() - last < self.refetch_interval:
+                # Rate limit: an unknown kid must not make every request hit the JWKS endpoint.
                 raise Unauthorized("The access token's key is unknown.")
             await self._fetch(issuer)
         keys = self._keys.get(issuer.issuer, {})
@@ -175,6 +176,8 @@ class TokenVerifier:
             response = await client.get(issuer.jwks_url)
             response.raise_for_status()
             jwks = response.json()
+            if not isinstance(jwks, dict) or not isinstance(jwks.get("keys", []), list):
+                raise ValueError("not a JWK set")
         except (httpx.HTTPError, ValueError) as exc:
             raise ServiceUnavailable(
                 "The identity provider's keys cannot be fetched right now."
@@ -184,7 +187,7 @@ class TokenVerifier:
                 await client.aclose()
         keys: dict[str, PyJWK] = {}
         for k in jwks.get("keys", []):
-            if "kid" in k and k.get("use", "sig") == "sig":
+            if isinstance(k, dict) and "kid" in k and k.get("use", "sig") == "sig":
                 try:
                     keys[k["kid"]] = PyJWK.from_dict(k)
                 except jwt.PyJWTError:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import orjson
@@ -24,6 +25,7 @@ from cimahi_shared.errors import ProblemError, problem_body
 from cimahi_shared.events.tables import idempotency_keys
 
 logger = logging.getLogger("cimahi.idempotency")
+_Sender = Callable[[Send], Awaitable[None]]
 MAX_KEY_LENGTH = 255
 
 
@@ -67,22 +69,28 @@ class IdempotencyMiddleware:
         except ProblemError:
             await self.app(scope, receive, send)  # let the app answer 401 the usual way
             return
-        body, more = await _read_body(receive)
-        digest = hashlib.sha256(scope["path"].encode() + b"\n" + body).hexdigest()
+        body, disconnected = await _read_body(receive)
+        if disconnected:
+            return  # the client went away mid-body: nothing to run, nothing to answer
+        target = scope["path"].encode() + b"?" + bytes(scope.get("query_string", b""))
+        digest = hashlib.sha256(target + b"\n" + body).hexdigest()
 
         replay = await self._claim(caller, key, scope, digest)
         if replay is not None:
             await replay(send)
             return
 
-        captured: dict[str, object] = {"status": 500, "headers": [], "body": b""}
+        status = 500
+        response_headers: list[tuple[bytes, bytes]] = []
+        response_body: list[bytes] = []
 
         async def capturing_send(message: Message) -> None:
+            nonlocal status, response_headers
             if message["type"] == "http.response.start":
-                captured["status"] = message["status"]
-                captured["headers"] = message.get("headers", [])
+                status = int(message["status"])
+                response_headers = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
-                captured["body"] = bytes(captured["body"]) + message.get("body", b"")  # type: ignore[arg-type]
+                response_body.append(bytes(message.get("body", b"")))
             await send(message)
 
         sent_body = False
@@ -99,12 +107,15 @@ class IdempotencyMiddleware:
         except BaseException:
             await self._forget(caller, key)
             raise
-        status = int(captured["status"])  # type: ignore[call-overload]
         if status >= 500:
             await self._forget(caller, key)
         else:
-            await self._complete(caller, key, status, captured["headers"], bytes(captured["body"]))  # type: ignore[arg-type]
-        del more
+            try:
+                await self._complete(caller, key, status, response_headers, b"".join(response_body))
+            except Exception:
+                # Never leave the key "in flight" until it expires: a retry would get 409 forever.
+                logger.exception("could not store an idempotent response")
+                await self._forget(caller, key)
 
     async def _caller(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
         auth = headers.get(b"authorization", b"").decode("latin-1")
@@ -114,7 +125,7 @@ class IdempotencyMiddleware:
         client = scope.get("client")
         return "addr:" + (client[0] if client else "unknown")
 
-    async def _claim(self, caller: str, key: str, scope: Scope, digest: str):  # type: ignore[no-untyped-def]
+    async def _claim(self, caller: str, key: str, scope: Scope, digest: str) -> _Sender | None:
         now = utcnow()
         async with self.session_factory() as session:
             async with session.begin():
@@ -169,20 +180,22 @@ class IdempotencyMiddleware:
                 "idempotency-in-flight",
                 "A request with this Idempotency-Key is still being processed.",
             )
+        stored_body = bytes(row.response_body or b"")
         stored_headers = [
             (k.encode("latin-1"), v.encode("latin-1"))
             for k, v in orjson.loads(row.response_headers or "[]")
         ]
+        stored_headers += [
+            (b"content-length", str(len(stored_body)).encode()),
+            (b"idempotent-replayed", b"true"),
+        ]
+        stored_status = int(row.status_code)
 
         async def replay(send: Send) -> None:
             await send(
-                {
-                    "type": "http.response.start",
-                    "status": row.status_code,
-                    "headers": [*stored_headers, (b"idempotent-replayed", b"true")],
-                }
+                {"type": "http.response.start", "status": stored_status, "headers": stored_headers}
             )
-            await send({"type": "http.response.body", "body": row.response_body or b""})
+            await send({"type": "http.response.body", "body": stored_body})
 
         return replay
 
@@ -219,17 +232,18 @@ class IdempotencyMiddleware:
 
 
 async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+    """The whole request body, and whether the client disconnected before sending it."""
     chunks: list[bytes] = []
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return b"".join(chunks), False
+            return b"".join(chunks), True
         chunks.append(message.get("body", b""))
         if not message.get("more_body", False):
             return b"".join(chunks), False
 
 
-def _problem_sender(status: int, title: str, code: str, detail: str):  # type: ignore[no-untyped-def]
+def _problem_sender(status: int, title: str, code: str, detail: str) -> _Sender:
     async def sender(send: Send) -> None:
         await _send_problem(send, status, title, code, detail)
 

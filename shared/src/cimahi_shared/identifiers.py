@@ -66,8 +66,13 @@ def nik_birth_date(nik: str, *, today: date | None = None) -> date:
     today = today or date.today()
     raw_day, month, year2 = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     day = raw_day - 40 if raw_day > 40 else raw_day
-    year = 2000 + year2 if 2000 + year2 <= today.year else 1900 + year2
-    return date(year, month, day)
+    try:
+        born = date(2000 + year2, month, day)
+        if born <= today:
+            return born
+    except ValueError:  # 29 February of a 19xx leap year that 20xx is not
+        pass
+    return date(1900 + year2, month, day)
 
 
 def validate_no_kk(value: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -29,12 +30,18 @@ class JsonFormatter(logging.Formatter):
         self.service = service
 
     def format(self, record: logging.LogRecord) -> str:
+        try:
+            message = record.getMessage()
+        except Exception:
+            # A bad format string must not make logging print the raw arguments (and a NIK in
+            # them) to stderr from Handler.handleError: log the template and arguments masked.
+            message = f"{record.msg!s} {record.args!r}"
         entry: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "service": self.service,
             "logger": record.name,
-            "msg": record.getMessage(),
+            "msg": message,
         }
         rid = request_id_var.get()
         if rid:
@@ -44,14 +51,21 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
-        return mask_digits(orjson.dumps(entry, default=str).decode())
+        try:
+            line = orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+        except TypeError:  # e.g. an integer beyond 64 bits: fall back to the slower encoder
+            line = json.dumps(entry, default=str)
+        return mask_digits(line)
 
 
 class PlainFormatter(logging.Formatter):
     """Human-readable lines for a terminal, masked the same way."""
 
     def format(self, record: logging.LogRecord) -> str:
-        return mask_digits(super().format(record))
+        try:
+            return mask_digits(super().format(record))
+        except Exception:
+            return mask_digits(f"{record.levelname} {record.name}: {record.msg!s} {record.args!r}")
 
 
 def configure_logging(service: str, *, level: str = "INFO", json: bool = True) -> None:

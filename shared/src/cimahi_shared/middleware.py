@@ -15,6 +15,7 @@ from cimahi_shared.context import request_id_var
 from cimahi_shared.errors import problem_body
 
 access_log = logging.getLogger("cimahi.access")
+error_log = logging.getLogger("cimahi.errors")
 
 HTTP_REQUESTS = Counter(
     "cimahi_http_requests_total", "HTTP requests", ["service", "method", "route", "status"]
@@ -52,16 +53,26 @@ class RequestContextMiddleware:
         token = request_id_var.set(rid)
         start = time.perf_counter()
         status = 500
+        started = False
 
         async def send_wrapper(message: Message) -> None:
-            nonlocal status
+            nonlocal status, started
             if message["type"] == "http.response.start":
                 status = message["status"]
+                started = True
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
-            await self.app(scope, receive, send_wrapper)
+            try:
+                await self.app(scope, receive, send_wrapper)
+            except Exception:
+                if started:
+                    raise
+                # Answer here, inside the request context: the 500 carries X-Request-ID and the
+                # log line the request id (Starlette's outermost handler would have neither).
+                error_log.exception("unhandled error", extra={"path": scope.get("path")})
+                await _send_internal_error(send_wrapper, scope)
         finally:
             elapsed = time.perf_counter() - start
             route = _route_template(scope)
@@ -76,6 +87,27 @@ class RequestContextMiddleware:
                     extra={"status": status, "duration_ms": round(elapsed * 1000, 2)},
                 )
             request_id_var.reset(token)
+
+
+async def _send_internal_error(send: Send, scope: Scope) -> None:
+    body = problem_body(
+        status=500,
+        title="Internal error",
+        code="internal-error",
+        detail="An unexpected error occurred; it has been logged.",
+        instance=str(scope.get("path", "")) or None,
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 500,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 def _route_template(scope: Scope) -> str:
@@ -99,33 +131,37 @@ class BodySizeLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _send_too_large(send, self.max_bytes)
             return
+        # Read the body here (up to the limit) before the app sees any of it: an exception raised
+        # from inside the app's receive() would be turned into a 400 by FastAPI's body parsing.
+        chunks: list[bytes] = []
         received = 0
-        response_started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        disconnect: Message | None = None
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if not response_started:
+            if message["type"] != "http.request":
+                disconnect = message
+                break
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_bytes:
                 await _send_too_large(send, self.max_bytes)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
 
+        async def buffered_receive() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                if disconnect is not None:
+                    return disconnect
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
 
-class _BodyTooLarge(Exception):
-    pass
+        await self.app(scope, buffered_receive, send)
 
 
 async def _send_too_large(send: Send, limit: int) -> None:

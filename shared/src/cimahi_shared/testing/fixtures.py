@@ -21,7 +21,8 @@ def nats_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NatsServer
     server.stop()
 
 
-def _require_postgres() -> None:
+def require_postgres() -> None:
+    """Skip the calling test (or fail it when CIMAHI_REQUIRE_POSTGRES=1) without PostgreSQL."""
     if "ok" not in _PG_STATE:
         _PG_STATE["ok"] = postgres_available()
     if not _PG_STATE["ok"]:
@@ -30,10 +31,13 @@ def _require_postgres() -> None:
         pytest.skip("PostgreSQL not reachable")
 
 
+_require_postgres = require_postgres  # the former private name
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A throwaway PostgreSQL database for this session (skipped or failed without PostgreSQL)."""
-    _require_postgres()
+    require_postgres()
     with throwaway_database() as url:
         yield url
 
@@ -44,6 +48,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'test.sqlite3'}"
         return
-    _require_postgres()
+    require_postgres()
     with throwaway_database() as url:
         yield url

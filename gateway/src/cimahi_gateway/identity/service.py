@@ -1,0 +1,485 @@
+"""POLAKAMI's rules for accounts: citizen registration, officers, admins, machine clients, demo data.
+
+Services never commit: the request's session (or the CLI) does. The OAuth/OIDC flows are in
+``oauth``; this module also starts the identity part of the gateway (``on_start``/``on_stop``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from cimahi_shared.app import Runtime
+from cimahi_shared.auth import Principal
+from cimahi_shared.db import utcnow
+from cimahi_shared.errors import Conflict, InvalidInput, ServiceUnavailable
+from cimahi_shared.identifiers import mask_nik
+from cimahi_shared.pii import PiiCipher
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from ulid import ULID
+
+from cimahi_gateway.config import GatewaySettings
+from cimahi_gateway.identity import external, repository
+from cimahi_gateway.identity.keys import KeyRing, load_keyring
+from cimahi_gateway.identity.models import MachineClient, User
+from cimahi_gateway.identity.passwords import hash_password
+from cimahi_gateway.identity.ratelimit import LoginRateLimiter
+from cimahi_gateway.identity.schemas import (
+    PASSWORD_MAX,
+    PASSWORD_MIN,
+    AccountRead,
+    CitizenRegistration,
+    UserInfo,
+)
+
+STATE_KEY = "identity"
+CLIENT_SECRET_PREFIX = "cimahi_cs_"
+DEMO_PASSWORD = "Cimahi-Demo-2026"
+_USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,63}$")
+_AGENCY = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
+_CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
+_SCOPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._/-]{0,99}$")
+
+
+# --- the running identity provider ---
+
+
+@dataclass
+class IdentityState:
+    """What POLAKAMI holds while the gateway runs (kept in ``runtime.extras``)."""
+
+    settings: GatewaySettings
+    pii: PiiCipher
+    keyring: KeyRing
+    limiter: LoginRateLimiter
+    background: set[asyncio.Task[None]] = field(default_factory=set)
+
+
+def gateway_settings(runtime: Runtime) -> GatewaySettings:
+    """The runtime's settings as the gateway's own."""
+    settings = runtime.settings
+    if not isinstance(settings, GatewaySettings):
+        raise TypeError("the identity provider needs GatewaySettings")
+    return settings
+
+
+def identity_state(runtime: Runtime) -> IdentityState:
+    """The started identity provider (503 before ``on_start`` ran)."""
+    state = runtime.extras.get(STATE_KEY)
+    if not isinstance(state, IdentityState):
+        raise ServiceUnavailable("The identity provider is starting.")
+    return state
+
+
+async def on_start(runtime: Runtime) -> None:
+    """Load (or create) the signing keys, trust them locally, and discover external issuers."""
+    settings = gateway_settings(runtime)
+    async with runtime.session_factory() as session:
+        keyring = await load_keyring(
+            session, pii=runtime.pii, retention_seconds=settings.signing_key_retention_seconds
+        )
+        await session.commit()
+    runtime.verifier.set_local_keys(settings.token_issuer, keyring.jwks())
+    state = IdentityState(
+        settings=settings,
+        pii=runtime.pii,
+        keyring=keyring,
+        limiter=LoginRateLimiter(
+            max_per_account=settings.login_max_attempts_per_account,
+            max_per_address=settings.login_max_attempts_per_address,
+            window_seconds=settings.login_window_seconds,
+        ),
+    )
+    runtime.extras[STATE_KEY] = state
+    if settings.external_issuers:
+        failed = await external.register_issuers(
+            runtime.http,
+            runtime.verifier,
+            settings.external_issuers,
+            audience=settings.token_audience,
+        )
+        if failed:
+            task = asyncio.create_task(
+                external.retry_until_registered(
+                    runtime.http,
+                    runtime.verifier,
+                    failed,
+                    audience=settings.token_audience,
+                    delay=settings.external_issuer_retry_seconds,
+                ),
+                name="identity-external-issuers",
+            )
+            state.background.add(task)
+            task.add_done_callback(state.background.discard)
+
+
+async def on_stop(runtime: Runtime) -> None:
+    """Stop the background discovery retries."""
+    state = runtime.extras.get(STATE_KEY)
+    if isinstance(state, IdentityState):
+        for task in list(state.background):
+            task.cancel()
+        await asyncio.gather(*state.background, return_exceptions=True)
+
+
+# --- regions ---
+
+
+@cache
+def area_codes() -> frozenset[str]:
+    """Every kecamatan and kelurahan code of the city (from ``cimahi_shared/regions.json``)."""
+    raw: dict[str, Any] = json.loads(
+        resources.files("cimahi_shared").joinpath("regions.json").read_text("utf-8")
+    )
+    codes = set()
+    for kec in raw["kecamatan"]:
+        codes.add(kec["code"])
+        codes.update(kel["code"] for kel in kec["kelurahan"])
+    return frozenset(codes)
+
+
+# --- accounts ---
+
+
+def _field_error(name: str, message: str) -> dict[str, str]:
+    return {"field": name, "message": message, "in": "body"}
+
+
+def account_read(user: User, pii: PiiCipher) -> AccountRead:
+    """An account as its owner may see it (identifiers masked)."""
+    return AccountRead(
+        id=user.id,
+        role=user.role,  # type: ignore[arg-type]
+        full_name=user.full_name,
+        nik_masked=mask_nik(pii.decrypt(user.nik_encrypted)) if user.nik_encrypted else None,
+        no_kk_masked=mask_nik(pii.decrypt(user.no_kk_encrypted)) if user.no_kk_encrypted else None,
+        email=user.email,
+        phone=user.phone,
+        username=user.username,
+        agency=user.agency,
+        area=user.area,
+        identity_verified=user.identity_verified_at is not None,
+        created_at=user.created_at,
+    )
+
+
+async def _insert_unique(session: AsyncSession, user: User) -> User:
+    try:
+        return await repository.add_user(session, user)
+    except IntegrityError as exc:
+        # A concurrent registration won the race for one of the unique identifiers.
+        raise Conflict("An account with these details already exists.") from exc
+
+
+async def register_citizen(session: AsyncSession, *, data: CitizenRegistration, pii: PiiCipher) -> User:
+    """Create a citizen account; 409 (without saying which detail) when one already exists."""
+    if data.email is None and data.phone is None:
+        message = "give an email address or a phone number (or both)"
+        raise InvalidInput(
+            "An email address or a phone number is required.",
+            errors=[_field_error("email", message), _field_error("phone", message)],
+        )
+    nik_hash = pii.lookup_hash(data.nik)
+    if await repository.account_exists(
+        session, nik_hash=nik_hash, email=data.email, phone=data.phone
+    ):
+        raise Conflict("An account with these details already exists.")
+    user = User(
+        id=str(ULID()),
+        role="citizen",
+        full_name=data.full_name,
+        email=data.email,
+        phone=data.phone,
+        nik_hash=nik_hash,
+        nik_encrypted=pii.encrypt(data.nik),
+        no_kk_hash=pii.lookup_hash(data.no_kk),
+        no_kk_encrypted=pii.encrypt(data.no_kk),
+        birth_date=data.birth_date,
+        password_hash=await hash_password(data.password.get_secret_value()),
+        created_at=utcnow(),
+    )
+    return await _insert_unique(session, user)
+
+
+def _check_staff_fields(*, username: str, password: str, full_name: str) -> list[dict[str, str]]:
+    errors = []
+    if not _USERNAME.fullmatch(username):
+        errors.append(
+            _field_error(
+                "username",
+                "3-64 characters: lowercase letters, digits, '.', '_' or '-', starting with a letter",
+            )
+        )
+    if not PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        errors.append(
+            _field_error("password", f"must be {PASSWORD_MIN}-{PASSWORD_MAX} characters long")
+        )
+    if not 2 <= len(full_name.strip()) <= 200:
+        errors.append(_field_error("full_name", "must be 2-200 characters long"))
+    return errors
+
+
+async def _create_staff(
+    session: AsyncSession,
+    *,
+    role: str,
+    username: str,
+    password: str,
+    full_name: str,
+    agency: str | None,
+    area: str | None,
+    errors: list[dict[str, str]],
+) -> User:
+    username = username.strip().lower()
+    errors = _check_staff_fields(username=username, password=password, full_name=full_name) + errors
+    if errors:
+        raise InvalidInput("The account has invalid fields.", errors=errors)
+    if await repository.account_exists(session, username=username):
+        raise Conflict("An account with this username already exists.")
+    user = User(
+        id=str(ULID()),
+        role=role,
+        full_name=full_name.strip(),
+        username=username,
+        agency=agency,
+        area=area,
+        password_hash=await hash_password(password),
+        created_at=utcnow(),
+    )
+    return await _insert_unique(session, user)
+
+
+async def create_officer(
+    session: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    agency: str,
+    area: str,
+    pii: PiiCipher | None = None,
+) -> User:
+    """Create an officer of ``agency`` working in one kelurahan or kecamatan (``area``).
+
+    ``pii`` is accepted for symmetry with the other account functions; officers carry no NIK.
+    """
+    del pii
+    agency, area = agency.strip().lower(), area.strip()
+    errors = []
+    if not _AGENCY.fullmatch(agency):
+        errors.append(_field_error("agency", "an agency code such as 'lakami'"))
+    if area not in area_codes():
+        errors.append(
+            _field_error(
+                "area", "a kelurahan (32.77.01.1001) or kecamatan (32.77.01) code of Kota Cimahi"
+            )
+        )
+    return await _create_staff(
+        session,
+        role="officer",
+        username=username,
+        password=password,
+        full_name=full_name,
+        agency=agency,
+        area=area,
+        errors=errors,
+    )
+
+
+async def create_admin(
+    session: AsyncSession, *, username: str, password: str, full_name: str
+) -> User:
+    """Create a platform administrator."""
+    return await _create_staff(
+        session,
+        role="admin",
+        username=username,
+        password=password,
+        full_name=full_name,
+        agency=None,
+        area=None,
+        errors=[],
+    )
+
+
+def hash_client_secret(secret: str) -> str:
+    """Client secrets are 256-bit random, so a plain SHA-256 is a sufficient one-way hash."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_client(
+    session: AsyncSession, *, client_id: str, name: str, scopes: list[str]
+) -> tuple[MachineClient, str]:
+    """Create a machine client; returns it with its secret, which is shown only this once."""
+    client_id = client_id.strip().lower()
+    cleaned = sorted({s.strip() for s in scopes if s.strip()})
+    errors = []
+    if not _CLIENT_ID.fullmatch(client_id):
+        errors.append(_field_error("client_id", "3-64 lowercase letters, digits, '.', '_' or '-'"))
+    if not 1 <= len(name.strip()) <= 200:
+        errors.append(_field_error("name", "must be 1-200 characters long"))
+    if not cleaned or not all(_SCOPE.fullmatch(s) for s in cleaned):
+        errors.append(_field_error("scopes", "at least one scope such as 'requests:read'"))
+    if errors:
+        raise InvalidInput("The client has invalid fields.", errors=errors)
+    if await repository.find_client(session, client_id) is not None:
+        raise Conflict("A client with this id already exists.")
+    secret = CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
+    client = MachineClient(
+        id=str(ULID()),
+        client_id=client_id,
+        name=name.strip(),
+        secret_hash=hash_client_secret(secret),
+        scopes=" ".join(cleaned),
+        created_at=utcnow(),
+    )
+    try:
+        await repository.add_client(session, client)
+    except IntegrityError as exc:
+        raise Conflict("A client with this id already exists.") from exc
+    return client, secret
+
+
+# --- demo data ---
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """A demo account as the local runner prints it."""
+
+    role: str
+    username: str
+    password: str
+    description: str
+
+
+@dataclass(frozen=True)
+class _DemoCitizen:
+    nik: str
+    no_kk: str
+    full_name: str
+    birth_date: date
+    email: str
+    phone: str
+    description: str
+
+
+# Synthetic NIKs: Cimahi Selatan (3277 01) and Cimahi Utara (3277 03); Ani's day is 12 + 40.
+_DEMO_CITIZENS = (
+    _DemoCitizen(
+        nik="3277015205900001",
+        no_kk="3277011203150004",
+        full_name="Ani Lestari",
+        birth_date=date(1990, 5, 12),
+        email="ani.lestari@example.com",
+        phone="+6281200000001",
+        description="citizen, kelurahan Melong (NIK 3277015205900001 also works)",
+    ),
+    _DemoCitizen(
+        nik="3277030308850002",
+        no_kk="3277032005100007",
+        full_name="Budi Santoso",
+        birth_date=date(1985, 8, 3),
+        email="budi.santoso@example.com",
+        phone="+6281200000002",
+        description="citizen, kelurahan Cibabat (NIK 3277030308850002 also works)",
+    ),
+)
+_DEMO_OFFICERS = (
+    ("petugas.melong", "Petugas Kelurahan Melong", "lakami", "32.77.01.1001"),
+    ("petugas.cibabat", "Petugas Kelurahan Cibabat", "lakami", "32.77.03.1002"),
+)
+
+DEMO_LOGINS: tuple[DemoLogin, ...] = (
+    *(DemoLogin("citizen", c.email, DEMO_PASSWORD, c.description) for c in _DEMO_CITIZENS),
+    DemoLogin("officer", "petugas.melong", DEMO_PASSWORD, "LAKAMI officer, kelurahan Melong"),
+    DemoLogin("officer", "petugas.cibabat", DEMO_PASSWORD, "LAKAMI officer, kelurahan Cibabat"),
+    DemoLogin("admin", "admin", DEMO_PASSWORD, "platform administrator"),
+)
+
+
+async def ensure_demo_users(session: AsyncSession, pii: PiiCipher) -> list[User]:
+    """Create the demo accounts that do not exist yet (idempotent); returns all of them."""
+    users: list[User] = []
+    for c in _DEMO_CITIZENS:
+        existing = await repository.find_user_by_nik_hash(session, pii.lookup_hash(c.nik))
+        if existing is None:
+            data = CitizenRegistration.model_validate(
+                {
+                    "nik": c.nik,
+                    "no_kk": c.no_kk,
+                    "full_name": c.full_name,
+                    "birth_date": c.birth_date,
+                    "email": c.email,
+                    "phone": c.phone,
+                    "password": DEMO_PASSWORD,
+                }
+            )
+            existing = await register_citizen(session, data=data, pii=pii)
+        users.append(existing)
+    for username, full_name, agency, area in _DEMO_OFFICERS:
+        officer = await repository.find_user_by_username(session, username)
+        if officer is None:
+            officer = await create_officer(
+                session,
+                username=username,
+                password=DEMO_PASSWORD,
+                full_name=full_name,
+                agency=agency,
+                area=area,
+            )
+        users.append(officer)
+    admin = await repository.find_user_by_username(session, "admin")
+    if admin is None:
+        admin = await create_admin(
+            session, username="admin", password=DEMO_PASSWORD, full_name="Admin POLAKAMI"
+        )
+    users.append(admin)
+    return users
+
+
+# --- who is calling ---
+
+
+async def user_info(session: AsyncSession, *, principal: Principal, pii: PiiCipher) -> UserInfo:
+    """The caller's claims: from the account when it is ours, else from the (external) token."""
+    if principal.role == "client":
+        return UserInfo(
+            sub=principal.sub,
+            role="client",
+            name=principal.name,
+            client_id=principal.client_id,
+            scope=" ".join(sorted(principal.scopes)),
+        )
+    user = await repository.get_user(session, principal.sub)
+    if user is None or not user.is_active:
+        return UserInfo(
+            sub=principal.sub,
+            role=principal.role,
+            name=principal.name,
+            agency=principal.agency,
+            area=principal.area,
+        )
+    nik_masked = None
+    if user.role == "citizen" and user.nik_encrypted:
+        nik_masked = mask_nik(pii.decrypt(user.nik_encrypted))
+    return UserInfo(
+        sub=user.id,
+        name=user.full_name,
+        role=user.role,
+        agency=user.agency,
+        area=user.area,
+        preferred_username=user.username,
+        email=user.email,
+        phone_number=user.phone,
+        nik_masked=nik_masked,
+    )

@@ -1,0 +1,742 @@
+"""The gateway's hot path: a plain ASGI reverse proxy for ``/api/<agency>/<rest>``.
+
+Everything else goes to the gateway's own (FastAPI) app. Per proxied request: route by path,
+authenticate the bearer token (cached verification), rate-limit the caller, check the body size
+and the upstream's circuit breaker, then stream the request to the upstream over one pooled
+aiohttp session and stream the answer back. Errors are problem+json, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import os
+import re
+import time
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+import orjson
+from cimahi_shared.app import Runtime
+from cimahi_shared.errors import PROBLEM_JSON, ProblemError, problem_body
+from prometheus_client import Counter
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from yarl import URL
+
+from cimahi_gateway.config import GatewaySettings
+from cimahi_gateway.routing.breaker import CircuitBreaker
+from cimahi_gateway.routing.ratelimit import RateLimiter
+
+logger = logging.getLogger("cimahi.gateway.proxy")
+
+PROXY_RESPONSES = Counter(
+    "cimahi_gateway_proxy_responses_total",
+    "Responses of the gateway's proxy, by agency and status (gateway refusals included)",
+    ["agency", "status"],
+)
+
+# Request headers never forwarded: hop-by-hop (RFC 9110 7.6.1), Host (the upstream's is set by the
+# client), the X-Forwarded-* we set ourselves, and Expect (the server already answered 100-continue).
+_HOP_BY_HOP = (
+    b"connection",
+    b"keep-alive",
+    b"te",
+    b"trailer",
+    b"transfer-encoding",
+    b"upgrade",
+    b"proxy-connection",
+    b"proxy-authenticate",
+    b"proxy-authorization",
+)
+_REQUEST_DROP = frozenset(
+    (*_HOP_BY_HOP, b"host", b"expect", b"x-forwarded-proto", b"x-forwarded-host")
+)
+# Response headers never relayed: hop-by-hop, and what the front server or we set (Server, Date,
+# X-Request-ID: one of each, not two).
+_RESPONSE_DROP = frozenset((*_HOP_BY_HOP, b"server", b"date", b"x-request-id"))
+
+_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+# W3C trace context, version 00 (exact), or a later version (a prefix; more fields may follow).
+_TRACEPARENT_00 = re.compile(rb"00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}")
+_TRACEPARENT_LATER = re.compile(
+    rb"(?:0[1-9a-f]|[1-9a-e][0-9a-f]|f[0-9a-e])-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}(?:-|\Z)"
+)
+_ZERO_TRACE = b"0" * 32
+_ZERO_SPAN = b"0" * 16
+
+# Bodies up to this size are read whole and sent in one ASGI message; larger ones are streamed.
+_SMALL_BODY = 65_536
+_NO_BODY_STATUSES = frozenset((204, 304))
+_UPSTREAM_FAILURE_STATUSES = frozenset((502, 503, 504))
+_ANONYMOUS_METHODS = frozenset(("GET", "HEAD"))
+_PUBLIC_PREFIX = "v1/public/"
+_OPENAPI = "openapi.json"
+
+_WWW_AUTHENTICATE = b'Bearer realm="cimahi"'
+_WWW_AUTHENTICATE_INVALID = b'Bearer realm="cimahi", error="invalid_token"'
+
+
+class _Upstream:
+    """One agency's upstream: where it is, its breaker, and its cached OpenAPI document."""
+
+    __slots__ = (
+        "agency",
+        "base",
+        "breaker",
+        "openapi_body",
+        "openapi_expires",
+        "openapi_lock",
+        "raw_prefix",
+        "servers_url",
+    )
+
+    def __init__(self, agency: str, base: str, breaker: CircuitBreaker) -> None:
+        self.agency = agency
+        self.base = base.rstrip("/")
+        self.raw_prefix = f"/api/{agency}/".encode()
+        self.servers_url = f"/api/{agency}"
+        self.breaker = breaker
+        self.openapi_body: bytes | None = None
+        self.openapi_expires = 0.0
+        self.openapi_lock = asyncio.Lock()
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _ClientGone(Exception):
+    pass
+
+
+class _RequestBody:
+    """The client's request body as an async iterator for aiohttp, counted against the limit."""
+
+    __slots__ = ("_first", "_limit", "_receive", "client_gone", "complete", "received", "too_large")
+
+    def __init__(self, first: bytes, receive: Receive, limit: int) -> None:
+        self._first: bytes | None = first
+        self._receive = receive
+        self._limit = limit
+        self.received = len(first)
+        self.complete = False
+        self.too_large = False
+        self.client_gone = False
+
+    def __aiter__(self) -> _RequestBody:
+        return self
+
+    async def __anext__(self) -> bytes:
+        first = self._first
+        if first is not None:
+            self._first = None
+            if first:
+                return first
+        while not self.complete:
+            message = await self._receive()
+            if message["type"] != "http.request":
+                self.client_gone = True
+                raise _ClientGone
+            chunk: bytes = message.get("body", b"")
+            self.received += len(chunk)
+            if self.received > self._limit:
+                self.too_large = True
+                raise _BodyTooLarge
+            if not message.get("more_body", False):
+                self.complete = True
+            if chunk:
+                return chunk
+        raise StopAsyncIteration
+
+
+class ProxyDispatcher:
+    """ASGI app: proxies ``/api/<agency>/<rest>`` to the agency's upstream, the rest to ``app``."""
+
+    def __init__(self, app: ASGIApp, *, settings: GatewaySettings, runtime: Runtime) -> None:
+        self.app = app
+        self._settings = settings
+        self._verifier = runtime.verifier
+        self._upstreams = {
+            agency: _Upstream(
+                agency,
+                base,
+                CircuitBreaker(
+                    failure_threshold=settings.breaker_failure_threshold,
+                    reset_seconds=settings.breaker_reset_seconds,
+                ),
+            )
+            for agency, base in settings.upstreams.items()
+        }
+        self._limiter: RateLimiter | None = (
+            RateLimiter(
+                per_minute=settings.rate_limit_per_minute,
+                burst=settings.rate_limit_burst,
+                max_clients=settings.rate_limit_max_clients,
+            )
+            if settings.rate_limit_per_minute > 0
+            else None
+        )
+        self._rate_limit_header = str(settings.rate_limit_burst).encode()
+        self._max_body = settings.max_body_bytes
+        self._openapi_ttl = settings.openapi_cache_seconds
+        self._session: aiohttp.ClientSession | None = None
+        self._counters: dict[tuple[str, int], Any] = {}
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Open the pooled upstream session (the lifespan does this; idempotent)."""
+        if self._session is None or self._session.closed:
+            self._session = self._open_session()
+
+    async def aclose(self) -> None:
+        """Close the upstream session and its connections (idempotent)."""
+        session, self._session = self._session, None
+        if session is not None and not session.closed:
+            await session.close()
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        s = self._settings
+        connector = aiohttp.TCPConnector(
+            limit=s.upstream_pool_size,
+            limit_per_host=0,
+            keepalive_timeout=s.upstream_keepalive_seconds,
+        )
+        return aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            # The pool wait is bounded by the other requests' read timeouts, not by `connect`.
+            timeout=aiohttp.ClientTimeout(
+                total=None,
+                connect=None,
+                sock_connect=s.upstream_connect_timeout,
+                sock_read=s.upstream_read_timeout,
+            ),
+            # A proxy relays bodies and headers as they are: no decompression, and no
+            # Accept / Accept-Encoding / User-Agent / Content-Type the client did not send.
+            auto_decompress=False,
+            skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
+            trust_env=False,
+            raise_for_status=False,
+        )
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def lifespan_receive() -> Message:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self.startup()
+            return message
+
+        async def lifespan_send(message: Message) -> None:
+            if message["type"] in ("lifespan.shutdown.complete", "lifespan.startup.failed"):
+                await self.aclose()
+            await send(message)
+
+        try:
+            await self.app(scope, lifespan_receive, lifespan_send)
+        finally:
+            await self.aclose()
+
+    # --- dispatch ----------------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            path: str = scope["path"]
+            if path.startswith("/api/"):
+                slash = path.find("/", 5)
+                if slash > 5:
+                    upstream = self._upstreams.get(path[5:slash])
+                    if upstream is not None:
+                        await self._proxy(upstream, path[slash + 1 :], scope, receive, send)
+                        return
+        elif kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+    async def _proxy(
+        self, upstream: _Upstream, rest: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        method: str = scope["method"]
+
+        # One pass over the request headers: what we need, and what we forward.
+        forward: list[tuple[str, str]] = []
+        authorization = request_id = traceparent = host = connection = forwarded_for = None
+        content_length = -1
+        has_body = False
+        for name, value in scope["headers"]:
+            if name in _REQUEST_DROP:
+                if name == b"host":
+                    host = value
+                elif name == b"transfer-encoding":
+                    has_body = True
+                elif name == b"connection":
+                    connection = value
+                continue
+            if name == b"authorization":
+                authorization = value
+            elif name == b"content-length":
+                has_body = True
+                content_length = int(value) if value.isdigit() else -1
+            elif name == b"x-request-id":
+                request_id = value
+                continue
+            elif name == b"traceparent":
+                traceparent = value
+                continue
+            elif name == b"x-forwarded-for":
+                forwarded_for = value
+                continue
+            forward.append((name.decode("latin-1"), value.decode("latin-1")))
+        if connection is not None:
+            named_str = {n.decode("latin-1") for n in _connection_tokens(connection)}
+            forward = [item for item in forward if item[0] not in named_str]
+
+        # Trace context and request id: propagate valid ones, else generate.
+        trace_id = None
+        if traceparent is not None:
+            trace_id = _trace_id(traceparent)
+        if trace_id is None:
+            trace_id = os.urandom(16).hex()
+            traceparent_str = f"00-{trace_id}-{os.urandom(8).hex()}-00"
+        else:
+            traceparent_str = traceparent.decode("latin-1")
+        if request_id is not None and _REQUEST_ID.fullmatch(request_id):
+            rid = request_id
+        else:
+            rid = trace_id.encode()
+
+        client = scope.get("client")
+        client_addr = client[0] if client else "unknown"
+
+        if ("/." in rest or rest.startswith(".")) and _has_dot_segment(rest):
+            await self._problem(
+                send, upstream, 400, "bad-request", "Bad request",
+                "Dot segments are not allowed in the path.", rid,
+            )  # fmt: skip
+            return
+
+        # Authentication at the door (services verify again).
+        is_openapi = rest == _OPENAPI and method in _ANONYMOUS_METHODS
+        anonymous_ok = is_openapi or rest.startswith(_PUBLIC_PREFIX)
+        subject = None
+        if authorization is not None:
+            scheme, _, token_bytes = authorization.partition(b" ")
+            token = token_bytes.strip().decode("latin-1")
+            if scheme.lower() == b"bearer" and token:
+                principal = self._verifier.cached(token)
+                if principal is None:
+                    try:
+                        principal = await self._verifier.verify(token)
+                    except ProblemError as exc:
+                        if not anonymous_ok:
+                            await self._refuse_token(send, upstream, exc, client_addr, rid)
+                            return
+                if principal is not None:
+                    subject = principal.sub
+        if subject is None and not anonymous_ok:
+            await self._problem(
+                send, upstream, 401, "unauthorized", "Authentication required",
+                "A bearer access token is required.", rid,
+                [(b"www-authenticate", _WWW_AUTHENTICATE)],
+            )  # fmt: skip
+            return
+
+        # Rate limit per caller.
+        rate_headers: list[tuple[bytes, bytes]] = []
+        limiter = self._limiter
+        if limiter is not None:
+            wait, remaining = limiter.acquire(
+                "sub:" + subject if subject is not None else "addr:" + client_addr
+            )
+            if wait:
+                await self._too_many(send, upstream, wait, rid)
+                return
+            rate_headers = [
+                (b"ratelimit-limit", self._rate_limit_header),
+                (b"ratelimit-remaining", str(remaining).encode()),
+            ]
+
+        if content_length > self._max_body:
+            await self._too_large(send, upstream, rid)
+            return
+
+        if is_openapi:
+            await self._openapi(upstream, method, send, rid, rate_headers)
+            return
+
+        breaker = upstream.breaker
+        wait = breaker.retry_after()
+        if wait:
+            status, code, title, detail, extra = _breaker_open(upstream, wait)
+            await self._problem(send, upstream, status, code, title, detail, rid, extra)
+            return
+
+        # Where to: the raw (still percent-encoded) path after /api/<agency>, and the query.
+        raw_path: bytes | None = scope.get("raw_path")
+        if raw_path is not None and raw_path.startswith(upstream.raw_prefix) and raw_path.isascii():
+            target = upstream.base + raw_path[len(upstream.raw_prefix) - 1 :].decode("ascii")
+        else:
+            target = upstream.base + "/" + quote(rest, safe="/:@!$&'()*+,;=-._~")
+        query: bytes = scope.get("query_string", b"")
+        if query:
+            target += "?" + query.decode("latin-1")
+
+        forward.append(("X-Request-ID", rid.decode("latin-1")))
+        forward.append(("traceparent", traceparent_str))
+        forward.append(
+            (
+                "X-Forwarded-For",
+                forwarded_for.decode("latin-1") + ", " + client_addr
+                if forwarded_for
+                else client_addr,
+            )
+        )
+        forward.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
+        if host is not None:
+            forward.append(("X-Forwarded-Host", host.decode("latin-1")))
+
+        # The request body: small ones whole, others streamed and counted.
+        body: bytes | _RequestBody | None = None
+        if has_body:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            first: bytes = message.get("body", b"")
+            if len(first) > self._max_body:
+                await self._too_large(send, upstream, rid)
+                return
+            if message.get("more_body", False):
+                body = _RequestBody(first, receive, self._max_body)
+            else:
+                body = first
+
+        session = self._session
+        if session is None:
+            await self.startup()
+            session = self._session
+            assert session is not None
+
+        verdict = False
+        try:
+            try:
+                response = await session.request(
+                    method,
+                    URL(target, encoded=True),
+                    headers=forward,
+                    data=body,
+                    allow_redirects=False,
+                )
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                if isinstance(body, _RequestBody) and (body.too_large or body.client_gone):
+                    if body.too_large:
+                        await self._too_large(send, upstream, rid)
+                    return
+                verdict = True
+                breaker.failure()
+                await self._upstream_error(send, upstream, exc, rid)
+                return
+
+            status = response.status
+            verdict = True
+            if status in _UPSTREAM_FAILURE_STATUSES:
+                breaker.failure()
+            else:
+                breaker.success()
+            headers = []
+            connection = None
+            for item in response.raw_headers:
+                lowered = item[0].lower()
+                if lowered in _RESPONSE_DROP:
+                    if lowered == b"connection":
+                        connection = item[1]
+                    continue
+                headers.append(item)
+            if connection is not None:
+                named = _connection_tokens(connection)
+                headers = [item for item in headers if item[0].lower() not in named]
+            headers.append((b"x-request-id", rid))
+            if rate_headers:
+                headers += rate_headers
+            self._count(upstream.agency, status)
+
+            length = response.content_length
+            if (
+                method == "HEAD"
+                or status in _NO_BODY_STATUSES
+                or status < 200
+                or (length is not None and length <= _SMALL_BODY)
+            ):
+                try:
+                    data = await response.read()
+                except (TimeoutError, aiohttp.ClientError) as exc:
+                    response.close()
+                    await self._upstream_error(send, upstream, exc, rid)
+                    return
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": data})
+                response.release()
+                return
+
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await self._stream_response(response, receive, send, body, upstream, rid)
+        finally:
+            if not verdict:
+                breaker.abandon()
+
+    async def _stream_response(
+        self,
+        response: aiohttp.ClientResponse,
+        receive: Receive,
+        send: Send,
+        body: bytes | _RequestBody | None,
+        upstream: _Upstream,
+        rid: bytes,
+    ) -> None:
+        # Notice a client that goes away (the server drops our sends silently then), but only once
+        # the request body is fully read: until then, `receive` belongs to the body stream.
+        watcher: asyncio.Task[Message] | None = None
+        if not isinstance(body, _RequestBody) or body.complete:
+            watcher = asyncio.ensure_future(receive())
+        content = response.content
+        try:
+            while True:
+                chunk = await content.readany()
+                if not chunk:
+                    break
+                if watcher is not None and watcher.done():
+                    response.close()
+                    return
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            # Headers are out: all we can do is end the response incomplete, so the client can tell.
+            response.close()
+            logger.warning(
+                "upstream %s failed mid-response: %s",
+                upstream.agency,
+                type(exc).__name__,
+                extra={"request_id": rid.decode("latin-1"), "agency": upstream.agency},
+            )
+            return
+        finally:
+            if watcher is not None and not watcher.done():
+                watcher.cancel()
+        response.release()
+        await send({"type": "http.response.body", "body": b""})
+
+    # --- OpenAPI through the gateway ---------------------------------------------------------
+
+    async def _openapi(
+        self,
+        upstream: _Upstream,
+        method: str,
+        send: Send,
+        rid: bytes,
+        rate_headers: list[tuple[bytes, bytes]],
+    ) -> None:
+        """The upstream's /openapi.json with ``servers`` pointing at the gateway, cached briefly."""
+        if upstream.openapi_expires <= time.monotonic():
+            async with upstream.openapi_lock:
+                if upstream.openapi_expires <= time.monotonic():
+                    failure = await self._fetch_openapi(upstream, rid)
+                    # A stale copy is better than an error.
+                    if failure is not None and upstream.openapi_body is None:
+                        status, code, title, detail, extra = failure
+                        await self._problem(send, upstream, status, code, title, detail, rid, extra)
+                        return
+        body = upstream.openapi_body
+        assert body is not None
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"cache-control", f"public, max-age={int(self._openapi_ttl)}".encode()),
+            (b"x-request-id", rid),
+            *rate_headers,
+        ]
+        self._count(upstream.agency, 200)
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+    async def _fetch_openapi(self, upstream: _Upstream, rid: bytes) -> _Failure | None:
+        """Refresh the cached document; on failure, what to answer (if there is no stale copy)."""
+        breaker = upstream.breaker
+        wait = breaker.retry_after()
+        if wait:
+            return _breaker_open(upstream, wait)
+        session = self._session
+        if session is None:
+            await self.startup()
+            session = self._session
+            assert session is not None
+        verdict = False
+        try:
+            try:
+                async with session.get(
+                    URL(upstream.base + "/openapi.json", encoded=True),
+                    headers={"Accept": "application/json", "X-Request-ID": rid.decode("latin-1")},
+                    allow_redirects=False,
+                ) as response:
+                    status = response.status
+                    raw = await response.read()
+                    encoding = response.headers.get("Content-Encoding", "identity")
+            except (TimeoutError, aiohttp.ClientError) as exc:
+                verdict = True
+                breaker.failure()
+                _log_upstream_error(upstream, exc, rid)
+                return _classify(upstream, exc)
+            verdict = True
+            if status in _UPSTREAM_FAILURE_STATUSES:
+                breaker.failure()
+            else:
+                breaker.success()
+            document = None
+            if status == 200 and encoding == "identity":
+                try:
+                    document = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    document = None
+            if not isinstance(document, dict):
+                detail = f"The {upstream.agency} service did not return its OpenAPI document (status {status})."
+                return 502, "bad-gateway", "Bad gateway", detail, []
+            document["servers"] = [{"url": upstream.servers_url}]
+            upstream.openapi_body = orjson.dumps(document)
+            upstream.openapi_expires = time.monotonic() + self._openapi_ttl
+            return None
+        finally:
+            if not verdict:
+                breaker.abandon()
+
+    # --- refusals ----------------------------------------------------------------------------
+
+    def _count(self, agency: str, status: int) -> None:
+        key = (agency, status)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = self._counters[key] = PROXY_RESPONSES.labels(agency, str(status))
+        counter.inc()
+
+    async def _problem(
+        self,
+        send: Send,
+        upstream: _Upstream,
+        status: int,
+        code: str,
+        title: str,
+        detail: str,
+        rid: bytes,
+        extra_headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
+        body = problem_body(status=status, title=title, code=code, detail=detail)
+        headers = [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", rid),
+        ]
+        if extra_headers:
+            headers += extra_headers
+        self._count(upstream.agency, status)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def _refuse_token(
+        self, send: Send, upstream: _Upstream, exc: ProblemError, client_addr: str, rid: bytes
+    ) -> None:
+        if exc.status != 401:
+            await self._problem(send, upstream, 503, exc.code, exc.title, str(exc), rid)
+            return
+        # Failed verifications cost CPU: they count against the caller's address.
+        if self._limiter is not None:
+            wait, _ = self._limiter.acquire("addr:" + client_addr)
+            if wait:
+                await self._too_many(send, upstream, wait, rid)
+                return
+        await self._problem(
+            send, upstream, 401, exc.code, exc.title, str(exc), rid,
+            [(b"www-authenticate", _WWW_AUTHENTICATE_INVALID)],
+        )  # fmt: skip
+
+    async def _too_many(self, send: Send, upstream: _Upstream, wait: float, rid: bytes) -> None:
+        retry = str(max(1, math.ceil(wait))).encode()
+        await self._problem(
+            send, upstream, 429, "rate-limited", "Too many requests",
+            "Too many requests from this client; retry later.", rid,
+            [
+                (b"retry-after", retry),
+                (b"ratelimit-limit", self._rate_limit_header),
+                (b"ratelimit-remaining", b"0"),
+                (b"ratelimit-reset", retry),
+            ],
+        )  # fmt: skip
+
+    async def _too_large(self, send: Send, upstream: _Upstream, rid: bytes) -> None:
+        await self._problem(
+            send, upstream, 413, "payload-too-large", "Request body too large",
+            f"The request body exceeds {self._max_body} bytes.", rid,
+            [(b"connection", b"close")],
+        )  # fmt: skip
+
+    async def _upstream_error(
+        self, send: Send, upstream: _Upstream, exc: BaseException, rid: bytes
+    ) -> None:
+        _log_upstream_error(upstream, exc, rid)
+        status, code, title, detail, extra = _classify(upstream, exc)
+        await self._problem(send, upstream, status, code, title, detail, rid, extra)
+
+
+# (status, problem code, title, detail, extra headers)
+_Failure = tuple[int, str, str, str, list[tuple[bytes, bytes]]]
+
+
+def _classify(upstream: _Upstream, exc: BaseException) -> _Failure:
+    """What an upstream failure means for the client: 503 unreachable, 504 too slow, 502 broken."""
+    agency = upstream.agency
+    if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
+        detail = f"The {agency} service cannot be reached."
+        return 503, "upstream-unavailable", "Service temporarily unavailable", detail, []
+    if isinstance(exc, TimeoutError):
+        detail = f"The {agency} service did not answer in time."
+        return 504, "upstream-timeout", "Gateway timeout", detail, []
+    return 502, "bad-gateway", "Bad gateway", f"The {agency} service sent no valid response.", []
+
+
+def _breaker_open(upstream: _Upstream, wait: float) -> _Failure:
+    detail = (
+        f"The {upstream.agency} service is failing; the gateway stopped calling it for a while."
+    )
+    retry = [(b"retry-after", str(max(1, math.ceil(wait))).encode())]
+    return 503, "upstream-unavailable", "Service temporarily unavailable", detail, retry
+
+
+def _log_upstream_error(upstream: _Upstream, exc: BaseException, rid: bytes) -> None:
+    logger.warning(
+        "upstream %s failed: %s",
+        upstream.agency,
+        type(exc).__name__,
+        extra={"request_id": rid.decode("latin-1"), "agency": upstream.agency},
+    )
+
+
+def _connection_tokens(value: bytes) -> frozenset[bytes]:
+    """The header names a Connection header lists (they are hop-by-hop too)."""
+    return frozenset(token.strip().lower() for token in value.split(b",") if token.strip())
+
+
+def _trace_id(traceparent: bytes) -> str | None:
+    """The trace id of a valid W3C ``traceparent``, else None (then the trace restarts)."""
+    if traceparent.startswith(b"00-"):
+        match = _TRACEPARENT_00.fullmatch(traceparent)
+    else:
+        match = _TRACEPARENT_LATER.match(traceparent)
+    if match is None:
+        return None
+    trace_id, parent_id = match.group(1), match.group(2)
+    if trace_id == _ZERO_TRACE or parent_id == _ZERO_SPAN:
+        return None
+    return trace_id.decode("ascii")
+
+
+def _has_dot_segment(rest: str) -> bool:
+    return any(segment in (".", "..") for segment in rest.split("/"))
