@@ -137,7 +137,9 @@ class TokenVerifier:
             raise Unauthorized("The access token has expired.") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("The access token is invalid.") from exc
-        if claims.get("typ", "access") != "access":
+        # "Bearer" is how Keycloak-style external issuers (the city's POLAKAMI realm) mark access
+        # tokens; their ID and refresh tokens ("ID", "Refresh") stay refused.
+        if claims.get("typ", "access") not in ("access", "Bearer"):
             raise Unauthorized("Not an access token.")
         principal = Principal.from_claims(claims)
         if len(self._cache) >= self._cache_size:

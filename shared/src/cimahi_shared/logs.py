@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import json as stdjson
 import logging
 import re
 import sys
@@ -20,6 +20,27 @@ _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", 
 def mask_digits(text: str) -> str:
     """Mask every 16-digit run (NIK, No. KK) as ``3277********0001``."""
     return _SIXTEEN_DIGITS.sub(r"\1********\2", text)
+
+
+def _scrub(value: Any, depth: int = 0) -> Any:
+    """A JSON-ready copy of ``value`` with every 16-digit run masked (also inside numbers)."""
+    if value is None or isinstance(value, bool | float):
+        return value
+    if isinstance(value, str):
+        return mask_digits(value)
+    if isinstance(value, int):
+        text = str(value)
+        masked = mask_digits(text)
+        return value if masked == text else masked  # masking a number makes it a string
+    if depth > 20:
+        return mask_digits(repr(value))
+    if isinstance(value, dict):
+        return {mask_digits(str(k)): _scrub(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_scrub(v, depth + 1) for v in value]
+    if isinstance(value, bytes | bytearray):
+        return mask_digits(bytes(value).decode("utf-8", "replace"))
+    return mask_digits(str(value))
 
 
 class JsonFormatter(logging.Formatter):
@@ -51,11 +72,11 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = value
         if record.exc_info:
             entry["exc"] = self.formatException(record.exc_info)
+        entry = _scrub(entry)
         try:
-            line = orjson.dumps(entry, default=str, option=orjson.OPT_NON_STR_KEYS).decode()
+            return orjson.dumps(entry).decode()
         except TypeError:  # e.g. an integer beyond 64 bits: fall back to the slower encoder
-            line = json.dumps(entry, default=str)
-        return mask_digits(line)
+            return stdjson.dumps(entry)
 
 
 class PlainFormatter(logging.Formatter):

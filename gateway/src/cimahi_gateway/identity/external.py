@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 
 import httpx
+
 from cimahi_shared.auth import TokenVerifier, TrustedIssuer
 
 logger = logging.getLogger("cimahi.identity.external")
@@ -33,9 +34,9 @@ async def discover(http: httpx.AsyncClient, url: str, *, audience: str) -> Trust
         raise DiscoveryError(f"{url} lacks issuer or jwks_uri")
     # The issuer must be the URL the document was fetched from (section 4.3): otherwise one
     # provider could claim another's issuer.
-    if url.endswith(DISCOVERY_SUFFIX) and issuer.rstrip("/") != url[: -len(DISCOVERY_SUFFIX)].rstrip(
-        "/"
-    ):
+    if url.endswith(DISCOVERY_SUFFIX) and issuer.rstrip("/") != url[
+        : -len(DISCOVERY_SUFFIX)
+    ].rstrip("/"):
         raise DiscoveryError(f"{url} names issuer {issuer!r}, which does not match its URL")
     if not jwks_uri.startswith(("https://", "http://")):
         raise DiscoveryError(f"{url} has a jwks_uri that is not an HTTP URL")

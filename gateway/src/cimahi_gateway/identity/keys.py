@@ -15,14 +15,14 @@ from datetime import timedelta
 from typing import Any
 
 import jwt
-from cimahi_shared.db import utcnow
-from cimahi_shared.pii import PiiCipher
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_gateway.identity import repository
 from cimahi_gateway.identity.models import SigningKey
+from cimahi_shared.db import utcnow
+from cimahi_shared.pii import PiiCipher
 
 ALGORITHM = "EdDSA"
 ACTIVE = "active"
@@ -35,7 +35,11 @@ def _b64url(raw: bytes) -> str:
 
 def jwk_thumbprint(jwk: dict[str, Any]) -> str:
     """RFC 7638 thumbprint (SHA-256, base64url) of an OKP, EC or RSA public JWK."""
-    required = {"OKP": ("crv", "kty", "x"), "EC": ("crv", "kty", "x", "y"), "RSA": ("e", "kty", "n")}
+    required = {
+        "OKP": ("crv", "kty", "x"),
+        "EC": ("crv", "kty", "x", "y"),
+        "RSA": ("e", "kty", "n"),
+    }
     members = {name: jwk[name] for name in required[jwk["kty"]]}
     canonical = json.dumps(members, separators=(",", ":"), sort_keys=True).encode()
     return _b64url(hashlib.sha256(canonical).digest())
@@ -92,9 +96,7 @@ def _load_private(row: SigningKey, pii: PiiCipher) -> Ed25519PrivateKey:
     return key
 
 
-async def load_keyring(
-    session: AsyncSession, *, pii: PiiCipher, retention_seconds: int
-) -> KeyRing:
+async def load_keyring(session: AsyncSession, *, pii: PiiCipher, retention_seconds: int) -> KeyRing:
     """The published keys; creates the first key when there is none (caller commits)."""
     not_before = utcnow() - timedelta(seconds=retention_seconds)
     rows = await repository.list_published_keys(session, retired_after=not_before)

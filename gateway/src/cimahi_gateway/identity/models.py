@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from cimahi_shared.db import UTCDateTime, utcnow
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cimahi_gateway.db import Base
+from cimahi_shared.db import UTCDateTime, utcnow
 
 ULID_LEN = 26
 HASH_LEN = 64  # hex SHA-256 / HMAC-SHA256

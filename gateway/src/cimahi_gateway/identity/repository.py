@@ -105,7 +105,9 @@ async def add_client(session: AsyncSession, client: MachineClient) -> MachineCli
 # --- signing keys ---
 
 
-async def list_published_keys(session: AsyncSession, *, retired_after: datetime) -> list[SigningKey]:
+async def list_published_keys(
+    session: AsyncSession, *, retired_after: datetime
+) -> list[SigningKey]:
     """Active keys and keys retired after ``retired_after``, oldest first."""
     rows = await session.scalars(
         select(SigningKey)

@@ -6,8 +6,9 @@ import re
 from datetime import date, datetime
 from typing import Literal
 
-from cimahi_shared.identifiers import NIK, NoKK
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+
+from cimahi_shared.identifiers import NIK, NoKK
 
 PASSWORD_MIN = 10
 PASSWORD_MAX = 256

@@ -17,12 +17,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from cimahi_shared.app import Runtime
-from cimahi_shared.auth import Principal
-from cimahi_shared.db import utcnow
-from cimahi_shared.errors import Conflict, InvalidInput, ServiceUnavailable
-from cimahi_shared.identifiers import mask_nik
-from cimahi_shared.pii import PiiCipher
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
@@ -40,6 +34,12 @@ from cimahi_gateway.identity.schemas import (
     CitizenRegistration,
     UserInfo,
 )
+from cimahi_shared.app import Runtime
+from cimahi_shared.auth import Principal
+from cimahi_shared.db import utcnow
+from cimahi_shared.errors import Conflict, InvalidInput, ServiceUnavailable, Unauthorized
+from cimahi_shared.identifiers import mask_nik
+from cimahi_shared.pii import PiiCipher
 
 STATE_KEY = "identity"
 CLIENT_SECRET_PREFIX = "cimahi_cs_"
@@ -180,7 +180,9 @@ async def _insert_unique(session: AsyncSession, user: User) -> User:
         raise Conflict("An account with these details already exists.") from exc
 
 
-async def register_citizen(session: AsyncSession, *, data: CitizenRegistration, pii: PiiCipher) -> User:
+async def register_citizen(
+    session: AsyncSession, *, data: CitizenRegistration, pii: PiiCipher
+) -> User:
     """Create a citizen account; 409 (without saying which detail) when one already exists."""
     if data.email is None and data.phone is None:
         message = "give an email address or a phone number (or both)"
@@ -461,7 +463,10 @@ async def user_info(session: AsyncSession, *, principal: Principal, pii: PiiCiph
             scope=" ".join(sorted(principal.scopes)),
         )
     user = await repository.get_user(session, principal.sub)
-    if user is None or not user.is_active:
+    if user is not None and not user.is_active:
+        raise Unauthorized("This account is disabled.")
+    if user is None:
+        # A token of a trusted external issuer: its subject has no account here.
         return UserInfo(
             sub=principal.sub,
             role=principal.role,

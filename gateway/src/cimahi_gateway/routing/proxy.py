@@ -19,8 +19,6 @@ from urllib.parse import quote
 
 import aiohttp
 import orjson
-from cimahi_shared.app import Runtime
-from cimahi_shared.errors import PROBLEM_JSON, ProblemError, problem_body
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from yarl import URL
@@ -28,6 +26,8 @@ from yarl import URL
 from cimahi_gateway.config import GatewaySettings
 from cimahi_gateway.routing.breaker import CircuitBreaker
 from cimahi_gateway.routing.ratelimit import RateLimiter
+from cimahi_shared.app import Runtime
+from cimahi_shared.errors import PROBLEM_JSON, ProblemError, problem_body
 
 logger = logging.getLogger("cimahi.gateway.proxy")
 
@@ -37,19 +37,10 @@ PROXY_RESPONSES = Counter(
     ["agency", "status"],
 )
 
-# Request headers never forwarded: hop-by-hop (RFC 9110 7.6.1), Host (the upstream's is set by the
-# client), the X-Forwarded-* we set ourselves, and Expect (the server already answered 100-continue).
-_HOP_BY_HOP = (
-    b"connection",
-    b"keep-alive",
-    b"te",
-    b"trailer",
-    b"transfer-encoding",
-    b"upgrade",
-    b"proxy-connection",
-    b"proxy-authenticate",
-    b"proxy-authorization",
-)
+# Request headers never forwarded: hop-by-hop (RFC 9110 7.6.1; plus every Proxy-* header and every
+# header that Connection names, checked apart), Host (the upstream's is set by the client), the
+# X-Forwarded-* we set ourselves, and Expect (the front server already answered 100-continue).
+_HOP_BY_HOP = (b"connection", b"keep-alive", b"te", b"trailer", b"transfer-encoding", b"upgrade")
 _REQUEST_DROP = frozenset(
     (*_HOP_BY_HOP, b"host", b"expect", b"x-forwarded-proto", b"x-forwarded-host")
 )
@@ -264,11 +255,16 @@ class ProxyDispatcher:
 
         # One pass over the request headers: what we need, and what we forward.
         forward: list[tuple[str, str]] = []
-        authorization = request_id = traceparent = host = connection = forwarded_for = None
+        authorization: bytes | None = None
+        request_id: bytes | None = None
+        traceparent: bytes | None = None
+        host: bytes | None = None
+        connection: bytes | None = None
+        forwarded_for: bytes | None = None
         content_length = -1
         has_body = False
         for name, value in scope["headers"]:
-            if name in _REQUEST_DROP:
+            if name in _REQUEST_DROP or name.startswith(b"proxy-"):
                 if name == b"host":
                     host = value
                 elif name == b"transfer-encoding":
@@ -296,10 +292,8 @@ class ProxyDispatcher:
             forward = [item for item in forward if item[0] not in named_str]
 
         # Trace context and request id: propagate valid ones, else generate.
-        trace_id = None
-        if traceparent is not None:
-            trace_id = _trace_id(traceparent)
-        if trace_id is None:
+        trace_id = _trace_id(traceparent) if traceparent is not None else None
+        if trace_id is None or traceparent is None:
             trace_id = os.urandom(16).hex()
             traceparent_str = f"00-{trace_id}-{os.urandom(8).hex()}-00"
         else:
@@ -450,7 +444,7 @@ class ProxyDispatcher:
             connection = None
             for item in response.raw_headers:
                 lowered = item[0].lower()
-                if lowered in _RESPONSE_DROP:
+                if lowered in _RESPONSE_DROP or lowered.startswith(b"proxy-"):
                     if lowered == b"connection":
                         connection = item[1]
                     continue
@@ -467,7 +461,6 @@ class ProxyDispatcher:
             if (
                 method == "HEAD"
                 or status in _NO_BODY_STATUSES
-                or status < 200
                 or (length is not None and length <= _SMALL_BODY)
             ):
                 try:
@@ -498,9 +491,9 @@ class ProxyDispatcher:
     ) -> None:
         # Notice a client that goes away (the server drops our sends silently then), but only once
         # the request body is fully read: until then, `receive` belongs to the body stream.
-        watcher: asyncio.Task[Message] | None = None
+        watcher: asyncio.Task[None] | None = None
         if not isinstance(body, _RequestBody) or body.complete:
-            watcher = asyncio.ensure_future(receive())
+            watcher = asyncio.ensure_future(_disconnected(receive))
         content = response.content
         try:
             while True:
@@ -717,6 +710,12 @@ def _log_upstream_error(upstream: _Upstream, exc: BaseException, rid: bytes) -> 
         type(exc).__name__,
         extra={"request_id": rid.decode("latin-1"), "agency": upstream.agency},
     )
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Return once the client has gone away (the rest of its request body, if any, is dropped)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 def _connection_tokens(value: bytes) -> frozenset[bytes]:
