@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 import httpx
 import jwt
@@ -231,7 +231,7 @@ def make_upstream(state: UpstreamState) -> Callable[[Scope, Receive, Send], Any]
 class ServerThread:
     """A uvicorn server on a free loopback port, in a thread with its own event loop."""
 
-    def __init__(self, app: Any, *, lifespan: str = "off") -> None:
+    def __init__(self, app: Any, *, lifespan: Literal["on", "off"] = "off") -> None:
         self.port = free_port()
         config = uvicorn.Config(
             app,

@@ -31,13 +31,13 @@ def echoed_headers(response: httpx.Response) -> dict[str, list[str]]:
     return out
 
 
-def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == "application/problem+json"
-    problem = response.json()
+    problem: dict[str, Any] = response.json()
     assert problem["status"] == status
     assert "Traceback" not in response.text
-    return problem  # type: ignore[no-any-return]
+    return problem
 
 
 class TestForwarding:
@@ -439,8 +439,8 @@ class TestCircuitBreaker:
 
             refused = client.get("/api/lakami/echo", headers=auth())
             problem = assert_problem(refused, 503)
-            assert problem["type"].endswith("/upstream-unavailable")  # type: ignore[union-attr]
-            assert 1 <= int(refused.headers["retry-after"]) <= 1
+            assert str(problem["type"]).endswith("/upstream-unavailable")
+            assert refused.headers["retry-after"] == "1"
             assert upstream.state.hits["/echo"] == before
 
             # Another agency's breaker is its own.

@@ -38,7 +38,7 @@ PROXY_RESPONSES = Counter(
 )
 
 # Request headers never forwarded: hop-by-hop (RFC 9110 7.6.1; plus every Proxy-* header and every
-# header that Connection names, checked apart), Host (the upstream's is set by the client), the
+# header that Connection names, checked apart), Host (aiohttp sets the upstream's), the
 # X-Forwarded-* we set ourselves, and Expect (the front server already answered 100-continue).
 _HOP_BY_HOP = (b"connection", b"keep-alive", b"te", b"trailer", b"transfer-encoding", b"upgrade")
 _REQUEST_DROP = frozenset(
@@ -398,9 +398,11 @@ class ProxyDispatcher:
         if has_body:
             message = await receive()
             if message["type"] != "http.request":
+                breaker.abandon()
                 return
             first: bytes = message.get("body", b"")
             if len(first) > self._max_body:
+                breaker.abandon()
                 await self._too_large(send, upstream, rid)
                 return
             if message.get("more_body", False):
