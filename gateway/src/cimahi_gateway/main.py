@@ -25,6 +25,6 @@ def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
         routers=[identity_router, requests_router],
         runtime=runtime,
         on_start=[identity.on_start, projection.on_start],
-        on_stop=[projection.on_stop],
+        on_stop=[projection.on_stop, identity.on_stop],
     )
     return ProxyDispatcher(api, settings=settings, runtime=runtime)

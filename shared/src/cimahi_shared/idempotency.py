@@ -39,14 +39,17 @@ class IdempotencyMiddleware:
         session_factory: async_sessionmaker[AsyncSession],
         verifier: TokenVerifier | None,
         ttl_seconds: int = 86_400,
+        exclude_prefixes: tuple[str, ...] = ("/oauth/",),
     ) -> None:
         self.app = app
+        # Token endpoints are never stored: a replay would hand out (and persist) credentials.
+        self.exclude_prefixes = exclude_prefixes
         self.session_factory = session_factory
         self.verifier = verifier
         self.ttl = timedelta(seconds=ttl_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].startswith(self.exclude_prefixes):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers", ()))
