@@ -7,7 +7,7 @@ import json
 import os
 import signal
 import sys
-import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -139,22 +139,29 @@ def run(
         typer.echo(f"port {gateway_port} is taken: stop what runs there or pass --gateway-port", err=True)
         raise typer.Exit(1)
     sup = Supervisor()
-    stopping = threading.Event()
+    stop_requested: list[int] = []
+    started: list[bool] = []
 
     def on_signal(signum: int, _frame: Any) -> None:
-        stopping.set()
+        # Only record it: taking a lock here (threading.Event.set) can deadlock the main thread.
+        stop_requested.append(signum)
+        if not started:
+            raise KeyboardInterrupt  # still starting: abandon start-up, the finally block stops what runs
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
         env = start_platform(sup, var_dir=var_dir, gateway_port=gateway_port)
         print_banner(sup, env, gateway_port)
-        while not stopping.is_set():
+        started.append(True)
+        while not stop_requested:
             for name, managed in list(sup.managed.items()):
                 if managed.proc.poll() is not None:
                     sup.say(f"{name} exited with code {managed.proc.returncode}; stopping the platform")
-                    stopping.set()
-            stopping.wait(0.5)
+                    stop_requested.append(0)
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        sup.say("interrupted during start-up")
     except (RuntimeError, TimeoutError) as exc:
         sup.say(f"start-up failed: {exc}")
         raise typer.Exit(1) from exc
