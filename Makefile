@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PY ?= $(shell command -v python3.11 || command -v python3)
+# The real interpreter behind any shim, so every uv call agrees on it (else uv recreates .venv).
+PYTHON ?= $(shell $(PY) -c 'import sys; print(sys.executable)')
 UV_BOOT := .tools/uv/bin/uv
 UV := $(or $(shell command -v uv 2>/dev/null),$(UV_BOOT))
 # Never let uv download an interpreter: use the machine's Python 3.11+.

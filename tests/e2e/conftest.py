@@ -41,8 +41,12 @@ def _db_urls(backend: str, var_dir: Path, stack: ExitStack) -> dict[str, str]:
     return {n: stack.enter_context(throwaway_database(f"cimahi_e2e_{n}")) for n in names}
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def platform(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
     """Start the platform once per test module and backend."""
     backend = request.param
     var_dir = tmp_path_factory.mktemp(f"platform-{backend}")
@@ -55,7 +59,10 @@ def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
         ports = {s.code: free_port() for s in SERVICES}
         gateway_url = f"http://127.0.0.1:{gateway_port}"
         env = platform_env(
-            var_dir=var_dir, nats_url=f"nats://127.0.0.1:{nats_port}", gateway_url=gateway_url, ports=ports
+            var_dir=var_dir,
+            nats_url=f"nats://127.0.0.1:{nats_port}",
+            gateway_url=gateway_url,
+            ports=ports,
         )
         env["GATEWAY_DATABASE_URL"] = dbs["gateway"]
         env["GATEWAY_OUTBOX_POLL_SECONDS"] = "0.2"
@@ -66,7 +73,16 @@ def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             sup.start(
                 ProcessSpec(
                     "nats",
-                    [nats_server_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", str(var_dir / "nats")],
+                    [
+                        nats_server_binary(),
+                        "-a",
+                        "127.0.0.1",
+                        "-p",
+                        str(nats_port),
+                        "-js",
+                        "-sd",
+                        str(var_dir / "nats"),
+                    ],
                     ready_port=nats_port,
                 )
             )
@@ -78,8 +94,19 @@ def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
                 sup.start(
                     ProcessSpec(
                         svc.code,
-                        [py, "-m", "uvicorn", f"{svc.module}.main:create_app", "--factory", "--host", "127.0.0.1",
-                         "--port", str(ports[svc.code]), "--log-level", "warning"],
+                        [
+                            py,
+                            "-m",
+                            "uvicorn",
+                            f"{svc.module}.main:create_app",
+                            "--factory",
+                            "--host",
+                            "127.0.0.1",
+                            "--port",
+                            str(ports[svc.code]),
+                            "--log-level",
+                            "warning",
+                        ],
                         env=env,
                         ready_url=f"http://127.0.0.1:{ports[svc.code]}/healthz",
                     )
@@ -87,8 +114,19 @@ def platform(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
             sup.start(
                 ProcessSpec(
                     "gateway",
-                    [py, "-m", "uvicorn", "cimahi_gateway.main:create_app", "--factory", "--host", "127.0.0.1",
-                     "--port", str(gateway_port), "--log-level", "warning"],
+                    [
+                        py,
+                        "-m",
+                        "uvicorn",
+                        "cimahi_gateway.main:create_app",
+                        "--factory",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        str(gateway_port),
+                        "--log-level",
+                        "warning",
+                    ],
                     env=env,
                     ready_url=f"{gateway_url}/readyz",
                 )

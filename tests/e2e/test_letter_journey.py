@@ -62,12 +62,19 @@ class Citizen:
 def password_token(client: httpx.Client, username: str, password: str) -> str:
     response = client.post(
         "/oauth/token",
-        data={"grant_type": "password", "client_id": "cimahi-web", "username": username, "password": password},
+        data={
+            "grant_type": "password",
+            "client_id": "cimahi-web",
+            "username": username,
+            "password": password,
+        },
     )
     assert response.status_code == 200, response.text
     token: str = response.json()["access_token"]
     claims = jwt.decode(token, options={"verify_signature": False})
-    assert username not in str(claims.values()) or not username.isdigit(), "a NIK must never be in a token"
+    assert username not in str(claims.values()) or not username.isdigit(), (
+        "a NIK must never be in a token"
+    )
     return token
 
 
@@ -89,8 +96,14 @@ def letter_body(citizen: Citizen, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def wait_for_status(client: httpx.Client, headers: dict[str, str], tracking_no: str, status: str,
-                    *, timeout: float = 30.0) -> dict[str, Any]:
+def wait_for_status(
+    client: httpx.Client,
+    headers: dict[str, str],
+    tracking_no: str,
+    status: str,
+    *,
+    timeout: float = 30.0,
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
@@ -130,34 +143,51 @@ def other_officer(client: httpx.Client) -> dict[str, str]:
 
 class TestLetterJourney:
     def test_citizen_gets_a_letter_and_follows_it(
-        self, client: httpx.Client, citizens: tuple[Citizen, Citizen], officer: dict[str, str],
+        self,
+        client: httpx.Client,
+        citizens: tuple[Citizen, Citizen],
+        officer: dict[str, str],
         other_officer: dict[str, str],
     ) -> None:
         alice, bob = citizens
-        created = client.post("/api/lakami/v1/letter-requests", json=letter_body(alice), headers=alice.headers)
+        created = client.post(
+            "/api/lakami/v1/letter-requests", json=letter_body(alice), headers=alice.headers
+        )
         assert created.status_code == 201, created.text
         assert alice.nik not in created.text
         tracking_no = created.json()["tracking_no"]
         wait_for_status(client, alice.headers, tracking_no, "submitted")
 
         # Citizen B sees nothing of it: the same 404 as for a request that does not exist.
-        for path in (f"/api/v1/requests/{tracking_no}", f"/api/lakami/v1/letter-requests/{tracking_no}"):
+        for path in (
+            f"/api/v1/requests/{tracking_no}",
+            f"/api/lakami/v1/letter-requests/{tracking_no}",
+        ):
             missing = path.replace(tracking_no, "LKM-0000-00000000")
-            assert _problem(client.get(path, headers=bob.headers), 404)["title"] == _problem(
-                client.get(missing, headers=bob.headers), 404
-            )["title"]
+            assert (
+                _problem(client.get(path, headers=bob.headers), 404)["title"]
+                == _problem(client.get(missing, headers=bob.headers), 404)["title"]
+            )
         assert tracking_no not in client.get("/api/v1/requests", headers=bob.headers).text
 
         # An officer of another kelurahan can neither see nor act on it.
-        assert client.post(f"/api/lakami/v1/letter-requests/{tracking_no}/verify", json={},
-                           headers=other_officer).status_code == 404
+        assert (
+            client.post(
+                f"/api/lakami/v1/letter-requests/{tracking_no}/verify",
+                json={},
+                headers=other_officer,
+            ).status_code
+            == 404
+        )
         # A citizen cannot act as an officer.
-        assert client.post(f"/api/lakami/v1/letter-requests/{tracking_no}/verify", json={},
-                           headers=alice.headers).status_code in (403, 404)
+        assert client.post(
+            f"/api/lakami/v1/letter-requests/{tracking_no}/verify", json={}, headers=alice.headers
+        ).status_code in (403, 404)
 
         for action in ("verify", "process", "approve"):
             response = client.post(
-                f"/api/lakami/v1/letter-requests/{tracking_no}/{action}", json={"note": f"{action} ok"},
+                f"/api/lakami/v1/letter-requests/{tracking_no}/{action}",
+                json={"note": f"{action} ok"},
                 headers=officer,
             )
             assert response.status_code == 200, response.text
@@ -172,17 +202,23 @@ class TestLetterJourney:
         # The officer of Melong sees it in the unified list; the one of Cibabat does not.
         assert tracking_no in client.get("/api/v1/requests", headers=officer).text
         assert tracking_no not in client.get("/api/v1/requests", headers=other_officer).text
-        letter = client.get(f"/api/lakami/v1/letter-requests/{tracking_no}", headers=alice.headers).json()
+        letter = client.get(
+            f"/api/lakami/v1/letter-requests/{tracking_no}", headers=alice.headers
+        ).json()
         assert letter["letter_number"]
 
-    def test_forged_and_expired_tokens_are_refused(self, client: httpx.Client, citizens: tuple[Citizen, Citizen]) -> None:
+    def test_forged_and_expired_tokens_are_refused(
+        self, client: httpx.Client, citizens: tuple[Citizen, Citizen]
+    ) -> None:
         alice, _ = citizens
         real = jwt.decode(alice.token, options={"verify_signature": False})
         header = jwt.get_unverified_header(alice.token)
         forger = Ed25519PrivateKey.generate()
         forged = jwt.encode(real, forger, algorithm="EdDSA", headers={"kid": header["kid"]})
         expired_claims = {**real, "exp": int((datetime.now(UTC) - timedelta(hours=1)).timestamp())}
-        expired = jwt.encode(expired_claims, forger, algorithm="EdDSA", headers={"kid": header["kid"]})
+        expired = jwt.encode(
+            expired_claims, forger, algorithm="EdDSA", headers={"kid": header["kid"]}
+        )
         none_alg = jwt.encode(real, None, algorithm="none")  # type: ignore[arg-type]
         for token in (forged, expired, none_alg, "not-a-token"):
             for path in ("/api/v1/requests", "/api/lakami/v1/letter-requests"):
@@ -194,7 +230,11 @@ class TestLetterJourney:
     ) -> None:
         alice, _ = citizens
         url = "/api/lakami/v1/letter-requests"
-        malformed = client.post(url, content=b'{"letter_type": ', headers={**alice.headers, "Content-Type": "application/json"})
+        malformed = client.post(
+            url,
+            content=b'{"letter_type": ',
+            headers={**alice.headers, "Content-Type": "application/json"},
+        )
         assert _problem(malformed, 422)["errors"]
         cases = {
             "nik": letter_body(alice, nik="1234"),
@@ -204,10 +244,15 @@ class TestLetterJourney:
         for field, body in cases.items():
             problem = _problem(client.post(url, json=body, headers=alice.headers), 422)
             assert any(field in e["field"] for e in problem["errors"]), (field, problem)
-        huge = client.post(url, content=b"x" * (3 * 1024 * 1024),
-                           headers={**alice.headers, "Content-Type": "application/json"})
+        huge = client.post(
+            url,
+            content=b"x" * (3 * 1024 * 1024),
+            headers={**alice.headers, "Content-Type": "application/json"},
+        )
         _problem(huge, 413)
-        register = client.post("/api/v1/auth/register", json={"nik": "123", "no_kk": "1", "full_name": ""})
+        register = client.post(
+            "/api/v1/auth/register", json={"nik": "123", "no_kk": "1", "full_name": ""}
+        )
         assert any(e["field"] == "nik" for e in _problem(register, 422)["errors"])
 
 

@@ -21,9 +21,17 @@ from cimahi_gateway.platform import GATEWAY_PORT, NATS_PORT, SERVICES
 from cimahi_shared.db import create_engine, create_session_factory
 from cimahi_shared.migrations import upgrade_to_head
 from cimahi_shared.pii import PiiCipher
-from cimahi_shared.supervisor import ProcessSpec, Supervisor, nats_server_binary, pick_port, port_is_free
+from cimahi_shared.supervisor import (
+    ProcessSpec,
+    Supervisor,
+    nats_server_binary,
+    pick_port,
+    port_is_free,
+)
 
-app = typer.Typer(help="Kota Cimahi public-services platform.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="Kota Cimahi public-services platform.", no_args_is_help=True, add_completion=False
+)
 user_app = typer.Typer(help="Officer and admin accounts.", no_args_is_help=True)
 client_app = typer.Typer(help="Machine clients (client_credentials).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
@@ -38,7 +46,9 @@ def migrate_gateway(database_url: str) -> None:
     upgrade_to_head(MIGRATIONS, database_url, version_table="gateway_alembic_version")
 
 
-def _with_session(settings: GatewaySettings, work: Callable[[AsyncSession, PiiCipher], Awaitable[T]]) -> T:
+def _with_session(
+    settings: GatewaySettings, work: Callable[[AsyncSession, PiiCipher], Awaitable[T]]
+) -> T:
     async def run() -> T:
         engine = create_engine(settings.database_url)
         try:
@@ -85,7 +95,9 @@ def create_officer(
     username: Annotated[str, typer.Option(help="Login name, e.g. petugas.melong")],
     full_name: Annotated[str, typer.Option(help="Full name")],
     agency: Annotated[str, typer.Option(help="Agency code, e.g. lakami")],
-    area: Annotated[str, typer.Option(help="Kelurahan (32.77.01.1001) or kecamatan (32.77.01) code")],
+    area: Annotated[
+        str, typer.Option(help="Kelurahan (32.77.01.1001) or kecamatan (32.77.01) code")
+    ],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
 ) -> None:
     """Create an officer of an agency, working in one kelurahan or kecamatan."""
@@ -93,7 +105,13 @@ def create_officer(
     user = _with_session(
         settings,
         lambda s, pii: identity.create_officer(
-            s, username=username, password=password, full_name=full_name, agency=agency, area=area, pii=pii
+            s,
+            username=username,
+            password=password,
+            full_name=full_name,
+            agency=agency,
+            area=area,
+            pii=pii,
         ),
     )
     typer.echo(f"officer created: {user.id}")
@@ -108,7 +126,10 @@ def create_admin(
     """Create a platform administrator."""
     settings = GatewaySettings()
     user = _with_session(
-        settings, lambda s, pii: identity.create_admin(s, username=username, password=password, full_name=full_name)
+        settings,
+        lambda s, pii: identity.create_admin(
+            s, username=username, password=password, full_name=full_name
+        ),
     )
     typer.echo(f"admin created: {user.id}")
 
@@ -122,21 +143,28 @@ def create_client(
     """Create a machine client for client_credentials; its secret is shown once."""
     settings = GatewaySettings()
     client, secret = _with_session(
-        settings, lambda s, pii: identity.create_client(s, client_id=client_id, name=name, scopes=scope)
+        settings,
+        lambda s, pii: identity.create_client(s, client_id=client_id, name=name, scopes=scope),
     )
-    typer.echo(f"client_id:     {client.client_id}\nclient_secret: {secret}\n(store the secret now: it is not shown again)")
+    typer.echo(
+        f"client_id:     {client.client_id}\nclient_secret: {secret}\n(store the secret now: it is not shown again)"
+    )
 
 
 @app.command()
 def run(
-    var_dir: Annotated[Path, typer.Option(help="Where local state lives (SQLite files, NATS store)")] = Path("var"),
+    var_dir: Annotated[
+        Path, typer.Option(help="Where local state lives (SQLite files, NATS store)")
+    ] = Path("var"),
     gateway_port: Annotated[int, typer.Option(help="Gateway port")] = GATEWAY_PORT,
 ) -> None:
     """Start NATS, every agency service and the gateway on SQLite; Ctrl-C stops everything."""
     var_dir = var_dir.resolve()
     var_dir.mkdir(parents=True, exist_ok=True)
     if not port_is_free(gateway_port):
-        typer.echo(f"port {gateway_port} is taken: stop what runs there or pass --gateway-port", err=True)
+        typer.echo(
+            f"port {gateway_port} is taken: stop what runs there or pass --gateway-port", err=True
+        )
         raise typer.Exit(1)
     sup = Supervisor()
     stop_requested: list[int] = []
@@ -157,7 +185,9 @@ def run(
         while not stop_requested:
             for name, managed in list(sup.managed.items()):
                 if managed.proc.poll() is not None:
-                    sup.say(f"{name} exited with code {managed.proc.returncode}; stopping the platform")
+                    sup.say(
+                        f"{name} exited with code {managed.proc.returncode}; stopping the platform"
+                    )
                     stop_requested.append(0)
             time.sleep(0.2)
     except KeyboardInterrupt:
@@ -171,14 +201,18 @@ def run(
         sup.say("stopped.")
 
 
-def platform_env(*, var_dir: Path, nats_url: str, gateway_url: str, ports: dict[str, int]) -> dict[str, str]:
+def platform_env(
+    *, var_dir: Path, nats_url: str, gateway_url: str, ports: dict[str, int]
+) -> dict[str, str]:
     """Environment variables that wire the local processes together."""
     env: dict[str, str] = {
         "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{var_dir / 'gateway.sqlite3'}",
         "GATEWAY_NATS_URL": nats_url,
         "GATEWAY_PUBLIC_URL": gateway_url,
         "GATEWAY_TOKEN_ISSUER": gateway_url,
-        "GATEWAY_UPSTREAMS": json.dumps({s.code: f"http://127.0.0.1:{ports[s.code]}" for s in SERVICES}),
+        "GATEWAY_UPSTREAMS": json.dumps(
+            {s.code: f"http://127.0.0.1:{ports[s.code]}" for s in SERVICES}
+        ),
     }
     for svc in SERVICES:
         p = svc.env_prefix
@@ -195,14 +229,26 @@ def start_platform(sup: Supervisor, *, var_dir: Path, gateway_port: int) -> dict
     ports = {svc.code: pick_port(svc.port) for svc in SERVICES}
     gateway_url = f"http://127.0.0.1:{gateway_port}"
     env = platform_env(
-        var_dir=var_dir, nats_url=f"nats://127.0.0.1:{nats_port}", gateway_url=gateway_url, ports=ports
+        var_dir=var_dir,
+        nats_url=f"nats://127.0.0.1:{nats_port}",
+        gateway_url=gateway_url,
+        ports=ports,
     )
     env["CIMAHI_NATS_PORT"] = str(nats_port)
     os.environ.update(env)
     sup.start(
         ProcessSpec(
             "nats",
-            [nats_server_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js", "-sd", str(var_dir / "nats")],
+            [
+                nats_server_binary(),
+                "-a",
+                "127.0.0.1",
+                "-p",
+                str(nats_port),
+                "-js",
+                "-sd",
+                str(var_dir / "nats"),
+            ],
             ready_port=nats_port,
         )
     )
@@ -216,8 +262,20 @@ def start_platform(sup: Supervisor, *, var_dir: Path, gateway_port: int) -> dict
         sup.start(
             ProcessSpec(
                 svc.code,
-                [py, "-m", "uvicorn", f"{svc.module}.main:create_app", "--factory", "--host", "127.0.0.1",
-                 "--port", str(ports[svc.code]), "--no-access-log", "--log-level", "warning"],
+                [
+                    py,
+                    "-m",
+                    "uvicorn",
+                    f"{svc.module}.main:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(ports[svc.code]),
+                    "--no-access-log",
+                    "--log-level",
+                    "warning",
+                ],
                 env={**env, svc.env_prefix + "LOG_JSON": "false"},
                 ready_url=f"http://127.0.0.1:{ports[svc.code]}/readyz",
             )
@@ -225,8 +283,20 @@ def start_platform(sup: Supervisor, *, var_dir: Path, gateway_port: int) -> dict
     sup.start(
         ProcessSpec(
             "gateway",
-            [py, "-m", "uvicorn", "cimahi_gateway.main:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(gateway_port), "--no-access-log", "--log-level", "warning"],
+            [
+                py,
+                "-m",
+                "uvicorn",
+                "cimahi_gateway.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(gateway_port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
             env={**env, "GATEWAY_LOG_JSON": "false"},
             ready_url=f"{gateway_url}/readyz",
         )
@@ -251,12 +321,16 @@ def print_banner(sup: Supervisor, env: dict[str, str], gateway_port: int) -> Non
     ]
     for svc in SERVICES:
         lines.append(f" {svc.name}")
-        lines.append(f"   via gateway {url}/api/{svc.code}/   direct http://127.0.0.1:{ports[svc.code]}/docs")
+        lines.append(
+            f"   via gateway {url}/api/{svc.code}/   direct http://127.0.0.1:{ports[svc.code]}/docs"
+        )
     lines.append(f" NATS JetStream                 {env['GATEWAY_NATS_URL']}")
     lines.append("")
     lines.append(" Demo logins (password grant: client_id=cimahi-web):")
     for login in identity.DEMO_LOGINS:
-        lines.append(f"   {login.role:<8} {login.username:<22} {login.password:<18} {login.description}")
+        lines.append(
+            f"   {login.role:<8} {login.username:<22} {login.password:<18} {login.description}"
+        )
     lines += ["", " Ctrl-C stops everything.", "=" * 72, ""]
     sup.say("\n".join(lines))
 

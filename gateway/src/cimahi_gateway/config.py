@@ -30,7 +30,10 @@ class GatewaySettings(ServiceSettings):
     external_issuers: list[str] = Field(default_factory=list)
     # First-party public clients allowed to use the password grant / authorization code + PKCE.
     first_party_clients: dict[str, list[str]] = Field(
-        default_factory=lambda: {"cimahi-web": ["http://127.0.0.1:8000/callback"], "cimahi-mobile": ["id.go.cimahikota.app:/callback"]}
+        default_factory=lambda: {
+            "cimahi-web": ["http://127.0.0.1:8000/callback"],
+            "cimahi-mobile": ["id.go.cimahikota.app:/callback"],
+        }
     )
     # Base URL of DILANDACINTA's identity match endpoint (register proofing); empty = not configured.
     dilandacinta_url: str = ""

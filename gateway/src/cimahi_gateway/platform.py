@@ -20,7 +20,13 @@ class AgencyService:
 
 
 SERVICES: tuple[AgencyService, ...] = (
-    AgencyService("lakami", "cimahi_lakami", "LAKAMI_", 8101, "LAKAMI - kelurahan/kecamatan letters (Diskominfo)"),
+    AgencyService(
+        "lakami",
+        "cimahi_lakami",
+        "LAKAMI_",
+        8101,
+        "LAKAMI - kelurahan/kecamatan letters (Diskominfo)",
+    ),
 )
 
 GATEWAY_PORT = 8000

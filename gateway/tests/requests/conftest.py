@@ -12,6 +12,11 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from fastapi import FastAPI
+from jwt.algorithms import OKPAlgorithm
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
 from cimahi_gateway.config import GatewaySettings
 from cimahi_gateway.db import Base
 from cimahi_gateway.requests import models  # noqa: F401 - registers the tables on Base.metadata
@@ -22,10 +27,6 @@ from cimahi_shared.events.consumer import apply_events
 from cimahi_shared.events.envelope import CloudEvent
 from cimahi_shared.events.lifecycle import RequestLifecycleV1, UnifiedStatus, lifecycle_event
 from cimahi_shared.events.tables import plumbing_metadata
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from fastapi import FastAPI
-from jwt.algorithms import OKPAlgorithm
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 KID = "test-key-1"
 SIGNING_KEY = Ed25519PrivateKey.generate()

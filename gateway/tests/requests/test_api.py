@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from cimahi_shared.events.envelope import CloudEvent
 
 MakeEvent = Callable[..., CloudEvent]

@@ -9,6 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import nats
+from nats.js.client import JetStreamContext
+from sqlalchemy import func, select
+
 from cimahi_gateway.config import GatewaySettings
 from cimahi_gateway.requests import projection
 from cimahi_gateway.requests.models import TimelineEntry, TrackedRequest
@@ -16,8 +19,6 @@ from cimahi_shared.app import Runtime, build_runtime
 from cimahi_shared.events.bus import ensure_stream
 from cimahi_shared.events.envelope import CloudEvent, stream_name
 from cimahi_shared.testing.processes import NatsServer
-from nats.js.client import JetStreamContext
-from sqlalchemy import func, select
 
 MakeEvent = Callable[..., CloudEvent]
 

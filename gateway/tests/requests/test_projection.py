@@ -9,15 +9,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from cimahi_gateway.requests.models import TimelineEntry, TrackedRequest
 from cimahi_gateway.requests.projection import apply_lifecycle, flush_lifecycle, kecamatan_of
 from cimahi_shared.events.consumer import apply_events
 from cimahi_shared.events.envelope import CloudEvent
 from cimahi_shared.events.lifecycle import UnifiedStatus
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 Factory = async_sessionmaker[AsyncSession]
 MakeEvent = Callable[..., CloudEvent]

@@ -11,13 +11,14 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from cimahi_lakami.cli import migrate_database, seed_catalogue
-from cimahi_lakami.config import LakamiSettings
-from cimahi_lakami.main import create_app
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from jwt.algorithms import OKPAlgorithm
 from ulid import ULID
+
+from cimahi_lakami.cli import migrate_database, seed_catalogue
+from cimahi_lakami.config import LakamiSettings
+from cimahi_lakami.main import create_app
 
 MELONG = "32.77.01.1001"
 CIBABAT = "32.77.03.1002"

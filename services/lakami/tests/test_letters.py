@@ -9,11 +9,11 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from cimahi_lakami.models import AccessAudit, LetterRequest
-from cimahi_shared.app import Runtime
 from fastapi import FastAPI
 from sqlalchemy import select, text
 
+from cimahi_lakami.models import AccessAudit, LetterRequest
+from cimahi_shared.app import Runtime
 from services.lakami.tests.conftest import (
     CIBABAT,
     MELONG,

@@ -8,14 +8,14 @@ import time
 import httpx
 import nats
 import orjson
-from cimahi_lakami.config import LakamiSettings
-from cimahi_lakami.main import create_app
-from cimahi_shared.app import Runtime
-from cimahi_shared.testing.processes import NatsServer
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from sqlalchemy import text
 from ulid import ULID
 
+from cimahi_lakami.config import LakamiSettings
+from cimahi_lakami.main import create_app
+from cimahi_shared.app import Runtime
+from cimahi_shared.testing.processes import NatsServer
 from services.lakami.tests.conftest import MELONG, Tokens, letter_body
 
 LIFECYCLE_SUBJECT = "cimahi.lakami.request.lifecycle.v1"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import httpx
-from cimahi_lakami.letters import repository
-from cimahi_lakami.models import LetterNumberCounter
-from cimahi_shared.app import Runtime
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from cimahi_lakami.letters import repository
+from cimahi_lakami.models import LetterNumberCounter
+from cimahi_shared.app import Runtime
 from services.lakami.tests.conftest import CIBABAT, MELONG, Tokens, letter_body
 
 CONCURRENT_APPROVALS = 24

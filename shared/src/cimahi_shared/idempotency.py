@@ -49,7 +49,11 @@ class IdempotencyMiddleware:
         self.ttl = timedelta(seconds=ttl_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].startswith(self.exclude_prefixes):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "POST"
+            or scope["path"].startswith(self.exclude_prefixes)
+        ):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers", ()))

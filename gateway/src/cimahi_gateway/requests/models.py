@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cimahi_shared.db import UTCDateTime
 from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cimahi_gateway.db import Base
+from cimahi_shared.db import UTCDateTime
 
 TRACKING_NO_MAX = 64
 AGENCY_MAX = 32

@@ -16,11 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from cimahi_shared.app import Runtime
-from cimahi_shared.events.bus import ensure_stream
-from cimahi_shared.events.consumer import DurableConsumer
-from cimahi_shared.events.envelope import CloudEvent, stream_name
-from cimahi_shared.events.lifecycle import LIFECYCLE_V1, RequestLifecycleV1
 from prometheus_client import Counter
 from pydantic import ValidationError
 from sqlalchemy import event as sa_event
@@ -29,6 +24,11 @@ from sqlalchemy.orm import Session, SessionTransaction
 
 from cimahi_gateway.config import GatewaySettings
 from cimahi_gateway.requests import models, repository
+from cimahi_shared.app import Runtime
+from cimahi_shared.events.bus import ensure_stream
+from cimahi_shared.events.consumer import DurableConsumer
+from cimahi_shared.events.envelope import CloudEvent, stream_name
+from cimahi_shared.events.lifecycle import LIFECYCLE_V1, RequestLifecycleV1
 
 logger = logging.getLogger("cimahi.gateway.status")
 

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from cimahi_shared.db import UTCDateTime
 from sqlalchemy import ColumnElement, String, and_, case, literal, select, true, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from cimahi_gateway.requests.models import TimelineEntry, TrackedRequest
+from cimahi_shared.db import UTCDateTime
 
 # Tracking numbers per IN list: far below PostgreSQL's 32,767 and SQLite's 32,766 parameters.
 _CHUNK = 1000

@@ -6,14 +6,14 @@ from functools import lru_cache
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from cimahi_shared.app import RuntimeDep, SessionDep
-from cimahi_shared.auth import CurrentPrincipal
 from fastapi import APIRouter, Depends, Path, Query
 
 from cimahi_gateway.config import GatewaySettings
 from cimahi_gateway.requests import service
 from cimahi_gateway.requests.models import TRACKING_NO_MAX
 from cimahi_gateway.requests.schemas import RequestDetail, RequestListQuery, RequestPage
+from cimahi_shared.app import RuntimeDep, SessionDep
+from cimahi_shared.auth import CurrentPrincipal
 
 router = APIRouter(prefix="/api/v1/requests", tags=["request status"])
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from cimahi_shared.events.lifecycle import UnifiedStatus
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from cimahi_shared.events.lifecycle import UnifiedStatus
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 20

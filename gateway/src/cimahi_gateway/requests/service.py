@@ -9,8 +9,6 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from cimahi_shared.auth import Principal
-from cimahi_shared.errors import Forbidden, InvalidInput, NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_gateway.requests import repository
@@ -22,6 +20,8 @@ from cimahi_gateway.requests.schemas import (
     RequestSummary,
     TimelineEntryRead,
 )
+from cimahi_shared.auth import Principal
+from cimahi_shared.errors import Forbidden, InvalidInput, NotFound
 
 _KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from fastapi import Depends
+
 from cimahi_shared.auth import CurrentPrincipal, Principal
 from cimahi_shared.errors import Forbidden
-from fastapi import Depends
 
 AGENCY = "lakami"
 

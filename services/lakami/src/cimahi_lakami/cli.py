@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from cimahi_shared.db import create_engine, create_session_factory
-from cimahi_shared.migrations import upgrade_to_head
 
 from cimahi_lakami.catalogue.service import sync_catalogue
 from cimahi_lakami.config import LakamiSettings
+from cimahi_shared.db import create_engine, create_session_factory
+from cimahi_shared.migrations import upgrade_to_head
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "lakami_alembic_version"

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from cimahi_shared.settings import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from cimahi_shared.settings import ServiceSettings
 
 
 class LakamiSettings(ServiceSettings):

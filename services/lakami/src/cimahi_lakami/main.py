@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from cimahi_shared.app import create_service_app
 from fastapi import FastAPI
 
 from cimahi_lakami.auth import AGENCY
 from cimahi_lakami.catalogue.router import router as catalogue_router
 from cimahi_lakami.config import LakamiSettings
 from cimahi_lakami.letters.router import router as letters_router
+from cimahi_shared.app import create_service_app
 
 DESCRIPTION = """Kelurahan letters (surat keterangan/pengantar) of Kota Cimahi, run by Diskominfo.
 

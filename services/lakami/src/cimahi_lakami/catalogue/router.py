@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from cimahi_shared.app import SessionDep
 from fastapi import APIRouter
 
 from cimahi_lakami.catalogue import service
 from cimahi_lakami.catalogue.schemas import LetterTypeRead
 from cimahi_lakami.models import LetterType
+from cimahi_shared.app import SessionDep
 
 router = APIRouter(prefix="/v1/public/letter-types", tags=["catalogue"])
 

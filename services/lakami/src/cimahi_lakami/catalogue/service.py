@@ -7,13 +7,13 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from cimahi_shared.errors import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_lakami.catalogue import repository
 from cimahi_lakami.catalogue.schemas import FieldSpec
 from cimahi_lakami.catalogue.standards import STANDARDS
 from cimahi_lakami.models import LetterType
+from cimahi_shared.errors import NotFound
 
 
 async def list_letter_types(session: AsyncSession) -> Sequence[LetterType]:

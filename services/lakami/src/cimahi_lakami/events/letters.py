@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cimahi_lakami.auth import AGENCY
+from cimahi_lakami.models import LetterRequest
 from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
 from cimahi_shared.events.lifecycle import (
     LIFECYCLE_V1,
@@ -17,11 +22,6 @@ from cimahi_shared.events.lifecycle import (
     lifecycle_event,
 )
 from cimahi_shared.events.outbox import enqueue
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from cimahi_lakami.auth import AGENCY
-from cimahi_lakami.models import LetterRequest
 
 SOURCE = "/" + AGENCY
 LETTER_REQUEST_SCHEMA_V1 = (

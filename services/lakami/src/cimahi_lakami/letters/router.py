@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from cimahi_shared.app import RuntimeDep, SessionDep
 from fastapi import APIRouter, Body, Query, Response, status
 
 from cimahi_lakami.auth import Citizen, Officer, Reader
@@ -18,6 +17,7 @@ from cimahi_lakami.letters.schemas import (
     LetterRequestSummary,
 )
 from cimahi_lakami.letters.workflow import Action, AgencyStatus
+from cimahi_shared.app import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/v1/letter-requests", tags=["letter requests"])
 

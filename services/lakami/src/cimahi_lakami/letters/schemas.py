@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from cimahi_shared.events.lifecycle import UnifiedStatus
-from cimahi_shared.identifiers import NIK, NoKK
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from cimahi_lakami.letters.workflow import AgencyStatus, unified_status
 from cimahi_lakami.models import LetterRequest, LetterRequestHistory
 from cimahi_lakami.regions import find_kelurahan
+from cimahi_shared.events.lifecycle import UnifiedStatus
+from cimahi_shared.identifiers import NIK, NoKK
 
 
 def _known_kelurahan(code: str) -> str:

@@ -16,12 +16,6 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any
 
-from cimahi_shared.auth import Principal
-from cimahi_shared.context import request_id_var
-from cimahi_shared.db import utcnow
-from cimahi_shared.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
-from cimahi_shared.identifiers import mask_nik
-from cimahi_shared.pii import PiiCipher
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
@@ -33,6 +27,12 @@ from cimahi_lakami.letters.schemas import LetterRequestCreate, LetterRequestResu
 from cimahi_lakami.letters.workflow import STEPS, Action, AgencyStatus, next_actions, unified_status
 from cimahi_lakami.models import AccessAudit, LetterRequest, LetterRequestHistory
 from cimahi_lakami.regions import find_kelurahan
+from cimahi_shared.auth import Principal
+from cimahi_shared.context import request_id_var
+from cimahi_shared.db import utcnow
+from cimahi_shared.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from cimahi_shared.identifiers import mask_nik
+from cimahi_shared.pii import PiiCipher
 
 WIB = timezone(timedelta(hours=7), "WIB")  # Cimahi's time zone (no daylight saving)
 TRACKING_PREFIX = "LKM-"

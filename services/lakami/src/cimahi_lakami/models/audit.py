@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from cimahi_shared.db import UTCDateTime
 from sqlalchemy import Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cimahi_lakami.db import Base
+from cimahi_shared.db import UTCDateTime
 
 
 class AccessAudit(Base):

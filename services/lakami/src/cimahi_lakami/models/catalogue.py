@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from cimahi_shared.db import UTCDateTime, utcnow
 from sqlalchemy import JSON, Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cimahi_lakami.db import Base
+from cimahi_shared.db import UTCDateTime, utcnow
 
 
 class LetterType(Base):

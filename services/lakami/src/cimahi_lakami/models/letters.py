@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from cimahi_shared.db import UTCDateTime
 from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cimahi_lakami.db import Base
 from cimahi_lakami.models.catalogue import LetterType
+from cimahi_shared.db import UTCDateTime
 
 
 class LetterRequest(Base):

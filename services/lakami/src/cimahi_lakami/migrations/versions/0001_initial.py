@@ -10,9 +10,10 @@ Create Date: 2026-11-28 12:35:53.874855
 
 from collections.abc import Sequence
 
-import cimahi_shared.db
 import sqlalchemy as sa
 from alembic import op
+
+import cimahi_shared.db
 
 revision: str = "0001"
 down_revision: str | None = None
