@@ -114,12 +114,13 @@ class Supervisor:
     def run_once(self, spec: ProcessSpec, *, timeout: float = 300.0) -> None:
         """Run a one-shot command (a migration, a seed) with prefixed output; raise if it fails."""
         env = {**os.environ, **spec.env, "PYTHONUNBUFFERED": "1"}
-        proc = subprocess.Popen(
+        with subprocess.Popen(
             list(spec.argv), env=env, cwd=spec.cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        )
-        self._pump(proc, self._prefix(spec.name, len(self.managed)))
-        if proc.wait(timeout=timeout) != 0:
-            raise RuntimeError(f"{spec.name} failed with exit code {proc.returncode}")
+        ) as proc:
+            self._pump(proc, self._prefix(spec.name, len(self.managed)))
+            code = proc.wait(timeout=timeout)
+        if code != 0:
+            raise RuntimeError(f"{spec.name} failed with exit code {code}")
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Send a signal to one process (SIGKILL by default, as a crash would)."""
@@ -132,13 +133,13 @@ class Supervisor:
     def restart(self, name: str, *, timeout: float = 60.0) -> None:
         """Stop one process (if it runs) and start it again with the same spec."""
         managed = self.managed.pop(name)
-        _stop(managed.proc)
+        _finish(managed)
         self.start(managed.spec, timeout=timeout)
 
     def stop_all(self) -> None:
         """Stop every process we started, newest first."""
         for managed in reversed(list(self.managed.values())):
-            _stop(managed.proc)
+            _finish(managed)
         self.managed.clear()
 
     def say(self, text: str) -> None:
@@ -176,6 +177,14 @@ def _is_ready(spec: ProcessSpec) -> bool:
         except OSError:
             return False
     return True
+
+
+def _finish(managed: Managed) -> None:
+    """Stop a managed process, let its output drain, and close the pipe."""
+    _stop(managed.proc)
+    managed.pump.join(timeout=5)
+    if managed.proc.stdout is not None:
+        managed.proc.stdout.close()
 
 
 def _stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:

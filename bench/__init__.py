@@ -1,0 +1,1 @@
+"""Benchmarks of the platform (``make bench``): real processes, real load, honest numbers."""

@@ -1,0 +1,254 @@
+"""Start the platform for a benchmark: nats-server, LAKAMI and the gateway as real processes.
+
+On PostgreSQL throwaway databases (one per member, dropped afterwards) when PostgreSQL answers
+at 127.0.0.1:5432 (``CIMAHI_TEST_POSTGRES_DSN`` overrides), else on SQLite files; a fresh
+nats-server on a free loopback port. Processes are started and stopped by the Supervisor (by PID).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import nats
+from nats.js.errors import NotFoundError
+
+from bench.tools import say
+from cimahi_gateway.cli import platform_env
+from cimahi_gateway.platform import SERVICES
+from cimahi_shared.supervisor import ProcessSpec, Supervisor, nats_server_binary
+from cimahi_shared.testing.postgres import postgres_available, throwaway_database
+from cimahi_shared.testing.processes import free_port
+
+DEMO_PASSWORD = "Cimahi-Demo-2026"  # the seeded demo accounts (cimahi_gateway.identity.service)
+MELONG = "32.77.01.1001"
+CITIZEN_PASSWORD = "rahasia-bench-123"
+
+# Settings the benchmark changes, all plain configuration (no code):
+BENCH_ENV = {
+    # The proxy's per-caller limit (600/min) would refuse a load test after 100 requests. A huge
+    # limit keeps the limiter on the hot path (it is still consulted per request) but never trips.
+    "GATEWAY_RATE_LIMIT_PER_MINUTE": "100000000",
+    "GATEWAY_RATE_LIMIT_BURST": "100000000",
+    # A full run lasts ~15 minutes; tokens are fetched per scenario anyway.
+    "GATEWAY_ACCESS_TOKEN_TTL_SECONDS": "3600",
+    "GATEWAY_LOG_LEVEL": "WARNING",
+    "LAKAMI_LOG_LEVEL": "WARNING",
+    "GATEWAY_LOG_JSON": "false",
+    "LAKAMI_LOG_JSON": "false",
+}
+
+
+def pg_dsn(url: str) -> str:
+    """A SQLAlchemy ``postgresql+asyncpg://`` URL as a plain asyncpg DSN."""
+    return url.replace("postgresql+asyncpg://", "postgresql://", 1)
+
+
+@dataclass
+class Platform:
+    sup: Supervisor
+    backend: str
+    gateway_url: str
+    lakami_url: str
+    lakami_port: int
+    nats_url: str
+    db_urls: dict[str, str]
+    env: dict[str, str]
+    work_dir: Path
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def pid(self, name: str) -> int:
+        return self.sup.managed[name].proc.pid
+
+    def check_alive(self) -> None:
+        for name, managed in self.sup.managed.items():
+            if managed.proc.poll() is not None:
+                raise RuntimeError(f"{name} exited with {managed.proc.returncode}; see the log")
+
+
+def backend_choice(requested: str) -> str:
+    if requested == "auto":
+        return "postgresql" if postgres_available() else "sqlite"
+    return requested
+
+
+@contextmanager
+def running_platform(work_dir: Path, *, backend: str) -> Iterator[Platform]:
+    """Start everything, yield handles, stop everything (and drop the throwaway databases)."""
+    log_path = work_dir / "platform.log"
+    log = log_path.open("w")
+    sup = Supervisor(out=log, colour=False)
+    with ExitStack() as stack:
+        names = ["gateway", *(s.code for s in SERVICES)]
+        if backend == "postgresql":
+            dbs = {n: stack.enter_context(throwaway_database(f"cimahi_bench_{n}")) for n in names}
+        else:
+            dbs = {n: f"sqlite+aiosqlite:///{work_dir / (n + '.sqlite3')}" for n in names}
+        nats_port, gateway_port = free_port(), free_port()
+        ports = {s.code: free_port() for s in SERVICES}
+        gateway_url = f"http://127.0.0.1:{gateway_port}"
+        env = platform_env(
+            var_dir=work_dir,
+            nats_url=f"nats://127.0.0.1:{nats_port}",
+            gateway_url=gateway_url,
+            ports=ports,
+        )
+        env.update(BENCH_ENV)
+        env["GATEWAY_DATABASE_URL"] = dbs["gateway"]
+        for svc in SERVICES:
+            env[svc.env_prefix + "DATABASE_URL"] = dbs[svc.code]
+        py = sys.executable
+        try:
+            sup.start(
+                ProcessSpec(
+                    "nats",
+                    [nats_server_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js",
+                     "-sd", str(work_dir / "nats")],
+                    ready_port=nats_port,
+                )
+            )  # fmt: skip
+            sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "migrate"], env=env))
+            sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "seed"], env=env))
+            for svc in SERVICES:
+                sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "migrate"], env=env))
+                sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "seed"], env=env))
+                sup.start(
+                    ProcessSpec(
+                        svc.code,
+                        [py, "-m", "uvicorn", f"{svc.module}.main:create_app", "--factory",
+                         "--host", "127.0.0.1", "--port", str(ports[svc.code]),
+                         "--no-access-log", "--log-level", "warning"],
+                        env=env,
+                        ready_url=f"http://127.0.0.1:{ports[svc.code]}/readyz",
+                    )
+                )  # fmt: skip
+            sup.start(
+                ProcessSpec(
+                    "gateway",
+                    [py, "-m", "uvicorn", "cimahi_gateway.main:create_app", "--factory",
+                     "--host", "127.0.0.1", "--port", str(gateway_port), "--no-access-log",
+                     "--log-level", "warning"],
+                    env=env,
+                    ready_url=f"{gateway_url}/readyz",
+                )
+            )  # fmt: skip
+            say(f"platform up on {backend}: gateway {gateway_url}, log {log_path}")
+            yield Platform(
+                sup=sup,
+                backend=backend,
+                gateway_url=gateway_url,
+                lakami_url=f"http://127.0.0.1:{ports['lakami']}",
+                lakami_port=ports["lakami"],
+                nats_url=f"nats://127.0.0.1:{nats_port}",
+                db_urls=dbs,
+                env=env,
+                work_dir=work_dir,
+            )
+        except BaseException:
+            log.flush()
+            sys.stderr.write(log_path.read_text()[-5000:])
+            raise
+        finally:
+            sup.stop_all()
+            log.close()
+
+
+# --- accounts and requests through the real API -------------------------------------------------
+
+
+def nik_for(serial: int) -> tuple[str, str]:
+    """A valid NIK (Cimahi Selatan, born 12-05-1990; serial 1-9999) and No. KK for a citizen."""
+    return f"327701120590{serial:04d}", f"32770112059{serial:05d}"
+
+
+def register_citizen(client: httpx.Client, serial: int) -> dict[str, str]:
+    nik, no_kk = nik_for(serial)
+    response = client.post(
+        "/api/v1/auth/register",
+        json={
+            "nik": nik,
+            "no_kk": no_kk,
+            "full_name": f"Warga Bench {serial}",
+            "birth_date": "1990-05-12",
+            "email": f"bench{serial}@example.id",
+            "password": CITIZEN_PASSWORD,
+        },
+    )
+    if response.status_code != 201:
+        raise RuntimeError(f"register failed: {response.status_code} {response.text}")
+    return {"nik": nik, "no_kk": no_kk, "name": f"Warga Bench {serial}", "username": nik}
+
+
+def token(client: httpx.Client, username: str, password: str) -> str:
+    response = client.post(
+        "/oauth/token",
+        data={
+            "grant_type": "password",
+            "client_id": "cimahi-web",
+            "username": username,
+            "password": password,
+        },
+    )
+    if response.status_code != 200:
+        raise RuntimeError(f"token failed: {response.status_code} {response.text}")
+    value: str = response.json()["access_token"]
+    return value
+
+
+def letter_body(citizen: dict[str, str], purpose: str = "Persyaratan pembukaan rekening bank") -> dict[str, Any]:
+    return {
+        "letter_type": "domisili",
+        "nik": citizen["nik"],
+        "no_kk": citizen["no_kk"],
+        "full_name": citizen["name"],
+        "kelurahan_code": MELONG,
+        "rt": "003",
+        "rw": "007",
+        "cover_letter_number": "012/RT03/2026",
+        "cover_letter_date": "2026-11-20",
+        "purpose": purpose,
+        "fields": {"address": "Jl. Melong Asih No. 12", "resident_since": "2015-03-01"},
+    }
+
+
+# --- waiting for the event pipeline to be idle -------------------------------------------------
+
+
+async def _pipeline_backlog(p: Platform) -> int:
+    """Events not yet through: unpublished outbox rows plus what the gateway has not acked."""
+    backlog = 0
+    if p.backend == "postgresql":
+        conn = await asyncpg.connect(pg_dsn(p.db_urls["lakami"]))
+        try:
+            backlog += await conn.fetchval("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+        finally:
+            await conn.close()
+    nc = await nats.connect(p.nats_url, connect_timeout=2, allow_reconnect=False)
+    try:
+        info = await nc.jetstream().consumer_info("CIMAHI_LAKAMI", "gateway-status-lakami")
+        backlog += int(info.num_pending or 0) + int(info.num_ack_pending or 0)
+    except NotFoundError:
+        pass
+    finally:
+        await nc.close()
+    return backlog
+
+
+def settle(p: Platform, *, timeout: float = 30.0) -> int:
+    """Wait (bounded) until the outbox is relayed and the projection caught up; the backlog left."""
+    deadline = time.monotonic() + timeout
+    backlog = -1
+    while time.monotonic() < deadline:
+        backlog = asyncio.run(_pipeline_backlog(p))
+        if backlog == 0:
+            return 0
+        time.sleep(0.25)
+    return backlog

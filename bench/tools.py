@@ -1,0 +1,148 @@
+"""Machine facts, the external tools (wrk, nginx), and /proc helpers (CPU time, core pinning)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def say(text: str) -> None:
+    """One line of the benchmark's own output."""
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()
+
+
+def _cmd(argv: list[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=20, check=False)
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+    return (done.stdout + done.stderr).strip()
+
+
+def ensure_tools() -> dict[str, str | None]:
+    """wrk and nginx from the system package manager when missing (root + apt-get), else None.
+
+    Without wrk the P1/P4 rounds use the Python load generator (bench/loadgen.py); without nginx
+    the nginx variant of P1 is skipped and its ratios are reported as not measured.
+    """
+    missing = [tool for tool in ("wrk", "nginx") if _which(tool) is None]
+    if missing and shutil.which("apt-get") and os.geteuid() == 0:
+        say(f"installing {' '.join(missing)} with apt-get (one time)")
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=300)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", *missing], env=env, check=False, timeout=600
+        )
+    found = {tool: _which(tool) for tool in ("wrk", "nginx")}
+    for tool, path in found.items():
+        if path is None:
+            say(f"WARNING: {tool} is not available; see bench/README.md (fallbacks)")
+    return found
+
+
+def _which(tool: str) -> str | None:
+    return shutil.which(tool) or next(
+        (str(p) for p in (Path("/usr/sbin") / tool, Path("/usr/bin") / tool) if p.exists()), None
+    )
+
+
+def machine() -> dict[str, Any]:
+    """CPU model, cores, memory, kernel, and the versions of what the numbers depend on."""
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    venv_bin = Path(sys.executable).parent
+    return {
+        "cpu_model": model,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024 / 1024, 1),
+        "kernel": platform.release(),
+        "os": _os_name(),
+        "python": platform.python_version(),
+        "wrk": (_cmd(["wrk", "-v"]).splitlines() or [""])[0] if _which("wrk") else None,
+        "nginx": _cmd([_which("nginx") or "nginx", "-v"]) if _which("nginx") else None,
+        "nats_server": _cmd([str(venv_bin / "nats-server"), "--version"]),
+    }
+
+
+def _os_name() -> str:
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return platform.system()
+
+
+def commit() -> dict[str, Any]:
+    """The commit the run measured, and whether the work tree had uncommitted changes."""
+    head = _cmd(["git", "-C", str(ROOT), "rev-parse", "HEAD"])
+    dirty = bool(_cmd(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"]))
+    return {"commit": head or "unknown", "dirty": dirty}
+
+
+# --- /proc ------------------------------------------------------------------------------------
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """utime + stime of these processes (all their threads), in seconds."""
+    total = 0
+    for pid in pids:
+        try:
+            raw = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        total += int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5)
+    return total / CLK_TCK
+
+
+def children(pid: int) -> list[int]:
+    """The direct children of a process (e.g. nginx's workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(raw[raw.rindex(")") + 2 :].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def pin(pids: list[int], cpus: set[int]) -> None:
+    """Set the CPU affinity of every thread of these processes (threads made later inherit it)."""
+    for pid in pids:
+        try:
+            tids = [int(t.name) for t in Path(f"/proc/{pid}/task").iterdir()]
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                os.sched_setaffinity(tid, cpus)
+            except OSError:
+                pass
