@@ -13,7 +13,7 @@ export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen
 
-.PHONY: help install run test test-fast lint format typecheck migrate seed clean
+.PHONY: help install run test test-fast lint format typecheck migrate seed clean bench bench-quick
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -53,6 +53,12 @@ migrate: install ## Apply every member's migrations to its local SQLite database
 
 seed: install ## Load demo data into the local databases
 	@$(RUN) cimahi seed
+
+bench: install ## Benchmarks P1-P4 on real processes (~15 min; installs wrk/nginx via apt when missing); writes bench/results/
+	@$(RUN) python -m bench $(BENCH_ARGS)
+
+bench-quick: install ## Short benchmark run for development (~3 min)
+	@$(RUN) python -m bench --quick $(BENCH_ARGS)
 
 clean: ## Remove local state (var/) and the virtual environment
 	rm -rf var .venv .tools

@@ -174,7 +174,9 @@ def run(
                             token=tok, body=body if method == "POST" else None, connections=c,
                             duration=duration, work_dir=work_dir,
                         )  # fmt: skip
-                        result.update(method=method, mode=mode, concurrency=c, variant=variant, round=r)
+                        result.update(
+                            method=method, mode=mode, concurrency=c, variant=variant, round=r
+                        )
                         raw.append(result)
                         cpu = result["front_cpu_us_per_req"]
                         say(
@@ -258,7 +260,15 @@ def profile_gateway(
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     time.sleep(0.5)
-    load(url, method="GET", token=token, body=None, connections=32, duration=duration, work_dir=work_dir)
+    load(
+        url,
+        method="GET",
+        token=token,
+        body=None,
+        connections=32,
+        duration=duration,
+        work_dir=work_dir,
+    )
     try:
         _, err = proc.communicate(timeout=60)
     except subprocess.TimeoutExpired:

@@ -57,7 +57,9 @@ async def _drive(
 ) -> dict[str, Any]:
     total = int(rate * seconds)
     bodies = [json.dumps(plat.letter_body(c, purpose="Benchmark P2")).encode() for c, _ in citizens]
-    heads = [{"Authorization": f"Bearer {t}", "Content-Type": "application/json"} for _, t in citizens]
+    heads = [
+        {"Authorization": f"Bearer {t}", "Content-Type": "application/json"} for _, t in citizens
+    ]
     submitted: list[dict[str, Any]] = []
     api_latency_ms: list[float] = []
     failures = {"submit": 0, "poll_timeout": 0}
@@ -90,9 +92,7 @@ async def _drive(
                         failures["submit"] += 1
                         return
                 tracking_no = json.loads(data)["tracking_no"]
-                submitted.append(
-                    {"tracking_no": tracking_no, "sent": sent, "received": received}
-                )
+                submitted.append({"tracking_no": tracking_no, "sent": sent, "received": received})
                 if i % sample == 0:
                     await poll(tracking_no, {"Authorization": heads[k]["Authorization"]}, received)
             except (aiohttp.ClientError, TimeoutError):
@@ -196,9 +196,7 @@ def run(p: plat.Platform, *, quick: bool) -> dict[str, Any]:
         "backlog_after": left,
         "sample_every": sample,
         "poll_ms": poll_ms,
-        "submit_latency": _stats(
-            [(s["received"] - s["sent"]) * 1000 for s in driven["submitted"]]
-        ),
+        "submit_latency": _stats([(s["received"] - s["sent"]) * 1000 for s in driven["submitted"]]),
         "api_visible": _stats(driven["api_latency_ms"]),
         "db": None,
     }

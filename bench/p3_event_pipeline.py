@@ -141,9 +141,7 @@ async def _relay(lakami_url: str, nats_url: str, n: int, timeout: float) -> dict
     await asyncio.wait_for(bus.connected.wait(), 10)
     await ensure_stream(bus.js, "lakami")
 
-    relay = OutboxRelay(
-        service="bench", session_factory=create_session_factory(engine), bus=bus
-    )
+    relay = OutboxRelay(service="bench", session_factory=create_session_factory(engine), bus=bus)
     try:
         await relay.start()
         seconds = await _wait(

@@ -147,7 +147,9 @@ def run(p: plat.Platform, *, quick: bool) -> dict[str, Any]:
     work_dir.mkdir(exist_ok=True)
     for name, (path, tok) in queries.items():
         url = p.gateway_url + path
-        load(url, method="GET", token=tok, body=None, connections=1, duration=1.0, work_dir=work_dir)
+        load(
+            url, method="GET", token=tok, body=None, connections=1, duration=1.0, work_dir=work_dir
+        )
         r = load(
             url, method="GET", token=tok, body=None, connections=1, duration=duration,
             work_dir=work_dir,
@@ -156,4 +158,10 @@ def run(p: plat.Platform, *, quick: bool) -> dict[str, Any]:
         results.append(r)
         say(f"  {name:36s} p50 {r['p50_ms']:.2f} p99 {r['p99_ms']:.2f} ms ({r['rps']:.0f}/s, c=1)")
         p.check_alive()
-    return {"load": loaded, "page_size": 20, "connections": 1, "round_seconds": duration, "queries": results}
+    return {
+        "load": loaded,
+        "page_size": 20,
+        "connections": 1,
+        "round_seconds": duration,
+        "queries": results,
+    }

@@ -203,7 +203,9 @@ def token(client: httpx.Client, username: str, password: str) -> str:
     return value
 
 
-def letter_body(citizen: dict[str, str], purpose: str = "Persyaratan pembukaan rekening bank") -> dict[str, Any]:
+def letter_body(
+    citizen: dict[str, str], purpose: str = "Persyaratan pembukaan rekening bank"
+) -> dict[str, Any]:
     return {
         "letter_type": "domisili",
         "nik": citizen["nik"],

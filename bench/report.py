@@ -1,0 +1,366 @@
+"""Results of a run: JSON, a markdown report with the targets, and PNG plots (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+TARGETS = {
+    "P1 throughput vs nginx": ">= 0.9x",
+    "P1 added p99": "<= 2 ms",
+    "P1 gateway CPU per request": "<= 150 us",
+    "P2 p50": "<= 10 ms",
+    "P2 p99": "<= 50 ms",
+    "P3 outbox relay": ">= 10,000 events/s",
+    "P3 status projection": ">= 10,000 events/s",
+    "P4 p99": "<= 5 ms",
+}
+P1_JUDGED = ("GET", "pinned", 32)  # the reference's configuration (wrk -c32, pinned)
+
+
+def _f(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def _p1(
+    results: dict[str, Any], method: str, mode: str, c: int, variant: str
+) -> dict[str, Any] | None:
+    p1 = results.get("p1") or {}
+    for s in p1.get("summary", []):
+        if (s["method"], s["mode"], s["concurrency"], s["variant"]) == (method, mode, c, variant):
+            return dict(s)
+    return None
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each target: what was measured, and met (True), missed (False) or not measured (None)."""
+    out: list[dict[str, Any]] = []
+
+    def add(name: str, measured: str, met: bool | None, note: str = "") -> None:
+        out.append(
+            {
+                "target": name,
+                "goal": TARGETS[name.split(" [")[0]],
+                "measured": measured,
+                "met": met,
+                "note": note,
+            }
+        )
+
+    method, mode, c = P1_JUDGED
+    gw = _p1(results, method, mode, c, "gateway")
+    if gw is None:
+        for name in ("P1 throughput vs nginx", "P1 added p99", "P1 gateway CPU per request"):
+            add(name, "-", None, "P1 not run")
+    else:
+        where = f"{method}, {mode}, c={c}"
+        ratio = gw.get("rps_vs_nginx")
+        add(
+            "P1 throughput vs nginx",
+            f"{_f(ratio, 2)}x ({_f(gw['rps'], 0)} vs nginx rps; {where})" if ratio else "-",
+            None if ratio is None else ratio >= 0.9,
+            "" if ratio is not None else "nginx not available",
+        )
+        added = gw.get("added_p99_vs_direct_ms")
+        add(
+            "P1 added p99",
+            f"{_f(added, 2)} ms vs direct, {_f(gw.get('added_p99_vs_nginx_ms'), 2)} ms vs nginx ({where})",
+            None if added is None else added <= 2.0,
+        )
+        cpu = gw.get("front_cpu_us_per_req")
+        add(
+            "P1 gateway CPU per request",
+            f"{_f(cpu, 0)} us ({where})",
+            None if cpu is None else cpu <= 150,
+        )
+    p2 = results.get("p2")
+    if p2:
+        api = p2["api_visible"]
+        rate_ok = p2["achieved_rate"] >= 0.95 * p2["target_rate"]
+        note = "" if rate_ok else f"only {p2['achieved_rate']:.0f}/s achieved"
+        add("P2 p50", f"{_f(api['p50_ms'])} ms at {p2['achieved_rate']:.0f}/s (API, n={api['n']})",
+            rate_ok and api["p50_ms"] <= 10, note)  # fmt: skip
+        add("P2 p99", f"{_f(api['p99_ms'])} ms at {p2['achieved_rate']:.0f}/s (API, n={api['n']})",
+            rate_ok and api["p99_ms"] <= 50, note)  # fmt: skip
+    else:
+        add("P2 p50", "-", None, "P2 not run")
+        add("P2 p99", "-", None, "P2 not run")
+    p3 = results.get("p3")
+    for key, name in (("relay", "P3 outbox relay"), ("projection", "P3 status projection")):
+        if p3 and key in p3:
+            eps = p3[key]["events_per_s"]
+            add(name, f"{_f(eps, 0)} events/s ({p3['events']:,} events)", eps >= 10_000)
+        else:
+            add(name, "-", None, "P3 not run")
+    p4 = results.get("p4")
+    if p4 and "queries" in p4:
+        scale = p4["load"]["loaded_rows"]
+        note = "" if scale >= 1_000_000 else f"only {scale:,} rows (quick)"
+        for q in p4["queries"]:
+            add(f"P4 p99 [{q['query']}]", f"{_f(q['p99_ms'], 2)} ms", q["p99_ms"] <= 5.0, note)
+    else:
+        add("P4 p99", "-", None, (p4 or {}).get("skipped", "P4 not run"))
+    return out
+
+
+def verdict(met: bool | None) -> str:
+    return "met" if met else ("not measured" if met is None else "MISSED")
+
+
+def markdown(results: dict[str, Any], targets: list[dict[str, Any]], stem: str) -> str:
+    m, git = results["machine"], results["commit"]
+    lines = [
+        f"# Benchmark run {results['started']}",
+        "",
+        f"Command: `{results['command']}` ({'quick' if results['quick'] else 'full'}), "
+        f"backend {results['backend']}, {results['wall_seconds']:.0f} s.",
+        f"Machine: {m['cpu_model']}, {m['cores']} cores, {m['memory_gib']} GiB, kernel "
+        f"{m['kernel']} ({m['os']}); Python {m['python']}; {m['wrk'] or 'no wrk'}; "
+        f"{m['nginx'] or 'no nginx'}; {m['nats_server']}.",
+        f"Commit: `{git['commit']}`{' (work tree had uncommitted changes)' if git['dirty'] else ''}.",
+        "",
+        "## Targets",
+        "",
+        "| target | goal | measured | verdict | note |",
+        "|---|---|---|---|---|",
+    ]
+    for t in targets:
+        lines.append(
+            f"| {t['target']} | {t['goal']} | {t['measured']} | {verdict(t['met'])} | {t['note']} |"
+        )
+    p1 = results.get("p1")
+    if p1:
+        lines += [
+            "",
+            "## P1 gateway hop",
+            "",
+            f"Medians of {p1['rounds']} alternating round(s) of {p1['round_seconds']:.0f} s; "
+            f"GET {p1['endpoints']['GET']}; POST {p1['endpoints']['POST']}. "
+            "CPU: utime+stime of the front door's processes per request (nginx: master + worker); "
+            "service CPU: LAKAMI's. Pinned: front door on CPU 0, LAKAMI on CPU 1 (wrk, PostgreSQL "
+            "and nats-server unpinned).",
+            "",
+            "| method | cores | conc. | variant | rps | vs nginx | p50 ms | p90 ms | p99 ms | "
+            "added p99 vs direct | front CPU us/req | LAKAMI CPU us/req | errors |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for s in p1["summary"]:
+            lines.append(
+                f"| {s['method']} | {s['mode']} | {s['concurrency']} | {s['variant']} | "
+                f"{_f(s['rps'], 0)} | {_f(s['rps_vs_nginx'], 2)} | {_f(s['p50_ms'], 2)} | "
+                f"{_f(s['p90_ms'], 2)} | {_f(s['p99_ms'], 2)} | "
+                f"{_f(s['added_p99_vs_direct_ms'], 2) if s['variant'] != 'direct' else '-'} | "
+                f"{_f(s['front_cpu_us_per_req'], 0)} | {_f(s['service_cpu_us_per_req'], 0)} | {s['errors']} |"
+            )
+        prof = p1.get("profile")
+        if prof:
+            lines += [
+                "",
+                f"### Gateway profile (py-spy, {prof['samples']} samples during an extra GET round, "
+                f"pinned, c=32; raw stacks in `{prof['file']}`)",
+                "",
+                "| self time by library/layer | share | | function (inclusive) | share |",
+                "|---|---|---|---|---|",
+            ]
+            for a, b in zip(prof["self_by_area"][:15], prof["inclusive"][:15], strict=False):
+                lines.append(
+                    f"| {a['function']} | {a['share']:.1%} | | `{b['function']}` | {b['share']:.1%} |"
+                )
+            lines += ["", "Top functions by self time:", ""]
+            for s in prof["self"][:15]:
+                lines.append(f"- {s['share']:.1%} `{s['function']}`")
+    p2 = results.get("p2")
+    if p2:
+        api, sub = p2["api_visible"], p2["submit_latency"]
+        lines += [
+            "",
+            "## P2 status propagation",
+            "",
+            f"Target {p2['target_rate']:.0f} submissions/s for {p2['seconds']:.0f} s through the "
+            f"gateway; achieved {p2['achieved_rate']:.1f}/s ({p2['accepted']} of {p2['attempted']} "
+            f"accepted; failures {p2['failures']}; backlog after {p2['backlog_after']}).",
+            "",
+            "| measure | n | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---|---|---|---|---|",
+            f"| submit (POST through the gateway) | {sub['n']} | {_f(sub['p50_ms'])} | "
+            f"{_f(sub['p95_ms'])} | {_f(sub['p99_ms'])} | {_f(sub['max_ms'])} |",
+            f"| visible via API (1 in {p2['sample_every']}, poll every {p2['poll_ms']:.0f} ms) | "
+            f"{api['n']} | {_f(api['p50_ms'])} | {_f(api['p95_ms'])} | {_f(api['p99_ms'])} | {_f(api['max_ms'])} |",
+        ]
+        if p2.get("db"):
+            for key, label in (
+                ("commit_to_projected", "DB: outbox row written -> projected (all)"),
+                ("commit_to_published", "DB: outbox row written -> published (relay)"),
+                ("published_to_projected", "DB: published -> projected (consumer)"),
+            ):
+                d = p2["db"][key]
+                lines.append(
+                    f"| {label} | {d['n']} | {_f(d['p50_ms'])} | {_f(d['p95_ms'])} | "
+                    f"{_f(d['p99_ms'])} | {_f(d['max_ms'])} |"
+                )
+    p3 = results.get("p3")
+    if p3:
+        lines += [
+            "",
+            "## P3 event pipeline (PostgreSQL, real nats-server)",
+            "",
+            "| stage | events | seconds | events/s | batch |",
+            "|---|---|---|---|---|",
+        ]
+        for key in ("relay", "projection"):
+            if key in p3:
+                r = p3[key]
+                lines.append(
+                    f"| {key} | {r['events']:,} | {r['seconds']:.1f} | {_f(r['events_per_s'], 0)} | {r['batch_size']} |"
+                )
+    p4 = results.get("p4")
+    if p4 and "queries" in p4:
+        ld = p4["load"]
+        lines += [
+            "",
+            "## P4 unified list at scale",
+            "",
+            f"{ld['loaded_rows']:,} requests of {ld['citizens']:,} citizens loaded "
+            f"({ld['rows_in_table']:,} rows in request_status, {ld['table_size']}; "
+            f"{ld['melong_lakami_rows']:,} LAKAMI rows in Melong); COPY + ANALYZE "
+            f"{ld['copy_and_analyze_seconds']:.0f} s. One connection (no queueing), "
+            f"{p4['round_seconds']:.0f} s per query, page size {p4['page_size']}.",
+            "",
+            "| query | requests | rps | p50 ms | p90 ms | p99 ms | max ms |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for q in p4["queries"]:
+            lines.append(
+                f"| {q['query']} (`{q['path']}`) | {q['requests']} | {_f(q['rps'], 0)} | "
+                f"{_f(q['p50_ms'], 2)} | {_f(q['p90_ms'], 2)} | {_f(q['p99_ms'], 2)} | {_f(q['max_ms'], 2)} |"
+            )
+    lines += ["", "Plots: " + ", ".join(f"`{p}`" for p in results.get("plots", [])), ""]
+    return "\n".join(lines)
+
+
+COLOURS = {"direct": "#7f7f7f", "nginx": "#2ca02c", "gateway": "#1f77b4"}
+
+
+def plots(results: dict[str, Any], out_dir: Path, stem: str) -> list[str]:
+    made: list[str] = []
+    p1 = results.get("p1")
+    if p1:
+        combos = [(m, mode) for m in ("GET", "POST") for mode in ("shared", "pinned")]
+        levels, variants = p1["levels"], p1["variants"]
+        fig, axes = plt.subplots(2, 2, figsize=(11, 8), squeeze=False)
+        for ax, (method, mode) in zip(axes.flat, combos, strict=True):
+            width = 0.8 / len(variants)
+            for j, variant in enumerate(variants):
+                ys = [
+                    (_p1(results, method, mode, c, variant) or {}).get("rps") or 0 for c in levels
+                ]
+                xs = [i + j * width for i in range(len(levels))]
+                ax.bar(xs, ys, width, label=variant, color=COLOURS[variant])
+            ax.set_xticks([i + width * (len(variants) - 1) / 2 for i in range(len(levels))])
+            ax.set_xticklabels([f"c={c}" for c in levels])
+            ax.set_title(f"{method}, {mode} cores")
+            ax.set_ylabel("requests/s")
+            ax.legend(fontsize=8)
+        fig.suptitle("P1 throughput per front door (median of rounds)")
+        fig.tight_layout()
+        name = f"{stem}-p1-throughput.png"
+        fig.savefig(out_dir / name, dpi=110)
+        plt.close(fig)
+        made.append(name)
+
+        fig, axes = plt.subplots(2, 2, figsize=(11, 8), squeeze=False)
+        for ax, (method, mode) in zip(axes.flat, combos, strict=True):
+            width = 0.8 / len(variants)
+            for j, variant in enumerate(variants):
+                rows = [_p1(results, method, mode, c, variant) or {} for c in levels]
+                xs = [i + j * width for i in range(len(levels))]
+                p50 = [r.get("p50_ms") or 0 for r in rows]
+                p90 = [r.get("p90_ms") or 0 for r in rows]
+                p99 = [r.get("p99_ms") or 0 for r in rows]
+                colour = COLOURS[variant]
+                ax.bar(xs, p99, width, color=colour, alpha=0.3)
+                ax.bar(xs, p90, width, color=colour, alpha=0.6)
+                ax.bar(xs, p50, width, color=colour, label=variant)
+            ax.set_xticks([i + width * (len(variants) - 1) / 2 for i in range(len(levels))])
+            ax.set_xticklabels([f"c={c}" for c in levels])
+            ax.set_title(f"{method}, {mode} cores")
+            ax.set_ylabel("latency ms (solid p50, mid p90, light p99)")
+            ax.legend(fontsize=8)
+        fig.suptitle("P1 latency percentiles per front door (median of rounds)")
+        fig.tight_layout()
+        name = f"{stem}-p1-latency.png"
+        fig.savefig(out_dir / name, dpi=110)
+        plt.close(fig)
+        made.append(name)
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), squeeze=False)
+    ax2, ax3, ax4 = axes[0]
+    p2 = results.get("p2")
+    if p2:
+        labels = ["p50", "p95", "p99"]
+        series = {"API (sampled)": p2["api_visible"]}
+        if p2.get("db"):
+            series["DB (all)"] = p2["db"]["commit_to_projected"]
+        width = 0.8 / len(series)
+        for j, (label, s) in enumerate(series.items()):
+            ax2.bar(
+                [i + j * width for i in range(3)],
+                [s["p50_ms"], s["p95_ms"], s["p99_ms"]],
+                width,
+                label=label,
+            )
+        ax2.set_xticks([i + width * (len(series) - 1) / 2 for i in range(3)])
+        ax2.set_xticklabels(labels)
+        ax2.axhline(10, color="orange", ls="--", lw=1, label="p50 target 10 ms")
+        ax2.axhline(50, color="red", ls="--", lw=1, label="p99 target 50 ms")
+        ax2.set_ylabel("ms")
+        ax2.set_title(f"P2 commit -> visible at {p2['achieved_rate']:.0f}/s")
+        ax2.legend(fontsize=8)
+    p3 = results.get("p3")
+    if p3:
+        keys = [k for k in ("relay", "projection") if k in p3]
+        ax3.bar(keys, [p3[k]["events_per_s"] for k in keys], color="#1f77b4")
+        ax3.axhline(10_000, color="red", ls="--", lw=1, label="target 10,000/s")
+        ax3.set_ylabel("events/s")
+        ax3.set_title(f"P3 event pipeline ({p3['events']:,} events, PostgreSQL)")
+        ax3.legend(fontsize=8)
+    p4 = results.get("p4")
+    if p4 and "queries" in p4:
+        qs = p4["queries"]
+        xs = range(len(qs))
+        ax4.bar([x - 0.2 for x in xs], [q["p50_ms"] for q in qs], 0.4, label="p50")
+        ax4.bar([x + 0.2 for x in xs], [q["p99_ms"] for q in qs], 0.4, label="p99")
+        ax4.axhline(5, color="red", ls="--", lw=1, label="p99 target 5 ms")
+        ax4.set_xticks(list(xs))
+        ax4.set_xticklabels([q["query"].replace(": ", ":\n") for q in qs], fontsize=8)
+        ax4.set_ylabel("ms")
+        ax4.set_title(f"P4 lists, {p4['load']['rows_in_table']:,} rows")
+        ax4.legend(fontsize=8)
+    fig.tight_layout()
+    name = f"{stem}-p2-p3-p4.png"
+    fig.savefig(out_dir / name, dpi=110)
+    plt.close(fig)
+    made.append(name)
+    return made
+
+
+def write(
+    results: dict[str, Any], out_dir: Path, stem: str
+) -> tuple[Path, Path, list[dict[str, Any]]]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results["plots"] = plots(results, out_dir, stem)
+    targets = evaluate(results)
+    results["targets"] = targets
+    json_path = out_dir / f"{stem}.json"
+    json_path.write_text(json.dumps(results, indent=2, default=str))
+    md_path = out_dir / f"{stem}.md"
+    md_path.write_text(markdown(results, targets, stem))
+    return json_path, md_path, targets
