@@ -37,42 +37,97 @@ class TestUserCommands:
     def test_create_officer_carries_agency_and_area(self, gateway_db: str) -> None:
         result = CliRunner().invoke(
             app,
-            ["user", "create-officer", "--username", "petugas.baros", "--full-name", "Asep Sunandar",
-             "--agency", "lakami", "--area", "32.77.02.1001", "--password", "Sandi-Petugas-2026"],
+            [
+                "user",
+                "create-officer",
+                "--username",
+                "petugas.baros",
+                "--full-name",
+                "Asep Sunandar",
+                "--agency",
+                "lakami",
+                "--area",
+                "32.77.02.1001",
+                "--password",
+                "Sandi-Petugas-2026",
+            ],
         )
         assert result.exit_code == 0, result.output
         assert "officer created" in result.output
-        area = _scalar(gateway_db, "SELECT area FROM identity_users WHERE username = 'petugas.baros'")
+        area = _scalar(
+            gateway_db, "SELECT area FROM identity_users WHERE username = 'petugas.baros'"
+        )
         assert area == "32.77.02.1001"
 
     def test_create_officer_refuses_an_unknown_area(self, gateway_db: str) -> None:
         result = CliRunner().invoke(
             app,
-            ["user", "create-officer", "--username", "petugas.x", "--full-name", "X",
-             "--agency", "lakami", "--area", "32.77.09.9999", "--password", "Sandi-Petugas-2026"],
+            [
+                "user",
+                "create-officer",
+                "--username",
+                "petugas.x",
+                "--full-name",
+                "X",
+                "--agency",
+                "lakami",
+                "--area",
+                "32.77.09.9999",
+                "--password",
+                "Sandi-Petugas-2026",
+            ],
         )
         assert result.exit_code != 0
         assert _scalar(gateway_db, "SELECT count(*) FROM identity_users") == 0
 
     def test_create_admin(self, gateway_db: str) -> None:
         result = CliRunner().invoke(
-            app, ["user", "create-admin", "--username", "root.kota", "--full-name", "Admin Kota",
-                  "--password", "Sandi-Admin-2026"]
+            app,
+            [
+                "user",
+                "create-admin",
+                "--username",
+                "root.kota",
+                "--full-name",
+                "Admin Kota",
+                "--password",
+                "Sandi-Admin-2026",
+            ],
         )
         assert result.exit_code == 0, result.output
-        assert _scalar(gateway_db, "SELECT role FROM identity_users WHERE username = 'root.kota'") == "admin"
+        assert (
+            _scalar(gateway_db, "SELECT role FROM identity_users WHERE username = 'root.kota'")
+            == "admin"
+        )
 
 
 class TestClientCommand:
     def test_secret_is_shown_once_and_only_its_hash_stored(self, gateway_db: str) -> None:
         result = CliRunner().invoke(
-            app, ["client", "create", "--client-id", "bank-bjb", "--name", "Bank BJB",
-                  "--scope", "requests:read", "--scope", "epbb:pay"]
+            app,
+            [
+                "client",
+                "create",
+                "--client-id",
+                "bank-bjb",
+                "--name",
+                "Bank BJB",
+                "--scope",
+                "requests:read",
+                "--scope",
+                "epbb:pay",
+            ],
         )
         assert result.exit_code == 0, result.output
-        secret = next(line.split()[-1] for line in result.output.splitlines() if line.startswith("client_secret"))
+        secret = next(
+            line.split()[-1]
+            for line in result.output.splitlines()
+            if line.startswith("client_secret")
+        )
         assert secret.startswith("cimahi_cs_")
-        stored = _scalar(gateway_db, "SELECT count(*) FROM identity_clients WHERE client_id = 'bank-bjb'")
+        stored = _scalar(
+            gateway_db, "SELECT count(*) FROM identity_clients WHERE client_id = 'bank-bjb'"
+        )
         assert stored == 1
         dump = str(_scalar(gateway_db, "SELECT group_concat(secret_hash) FROM identity_clients"))
         assert secret not in dump
