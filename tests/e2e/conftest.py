@@ -14,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cimahi_gateway.cli import platform_env
-from cimahi_gateway.platform import SERVICES
-from cimahi_shared.supervisor import ProcessSpec, Supervisor, nats_server_binary
+from cimahi_gateway.platform import SERVICES, PlatformPlan, launch
+from cimahi_shared.supervisor import Supervisor
 from cimahi_shared.testing.fixtures import require_postgres
 from cimahi_shared.testing.postgres import throwaway_database
 from cimahi_shared.testing.processes import free_port
@@ -53,89 +52,22 @@ def platform(
     log = (var_dir / "platform.log").open("w")
     sup = Supervisor(out=log, colour=False)
     with ExitStack() as stack:
-        dbs = _db_urls(backend, var_dir, stack)
-        nats_port = free_port()
-        gateway_port = free_port()
-        ports = {s.code: free_port() for s in SERVICES}
-        gateway_url = f"http://127.0.0.1:{gateway_port}"
-        env = platform_env(
+        plan = PlatformPlan(
             var_dir=var_dir,
-            nats_url=f"nats://127.0.0.1:{nats_port}",
-            gateway_url=gateway_url,
-            ports=ports,
+            gateway_port=free_port(),
+            nats_port=free_port(),
+            service_ports={s.code: free_port() for s in SERVICES},
+            database_urls=_db_urls(backend, var_dir, stack),
+            extra_env={"GATEWAY_OUTBOX_POLL_SECONDS": "0.2"},
+            access_log=True,
         )
-        env["GATEWAY_DATABASE_URL"] = dbs["gateway"]
-        env["GATEWAY_OUTBOX_POLL_SECONDS"] = "0.2"
-        for svc in SERVICES:
-            env[svc.env_prefix + "DATABASE_URL"] = dbs[svc.code]
-        py = sys.executable
         try:
-            sup.start(
-                ProcessSpec(
-                    "nats",
-                    [
-                        nats_server_binary(),
-                        "-a",
-                        "127.0.0.1",
-                        "-p",
-                        str(nats_port),
-                        "-js",
-                        "-sd",
-                        str(var_dir / "nats"),
-                    ],
-                    ready_port=nats_port,
-                )
-            )
-            sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "migrate"], env=env))
-            sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "seed"], env=env))
-            for svc in SERVICES:
-                sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "migrate"], env=env))
-                sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "seed"], env=env))
-                sup.start(
-                    ProcessSpec(
-                        svc.code,
-                        [
-                            py,
-                            "-m",
-                            "uvicorn",
-                            f"{svc.module}.main:create_app",
-                            "--factory",
-                            "--host",
-                            "127.0.0.1",
-                            "--port",
-                            str(ports[svc.code]),
-                            "--log-level",
-                            "warning",
-                        ],
-                        env=env,
-                        ready_url=f"http://127.0.0.1:{ports[svc.code]}/healthz",
-                    )
-                )
-            sup.start(
-                ProcessSpec(
-                    "gateway",
-                    [
-                        py,
-                        "-m",
-                        "uvicorn",
-                        "cimahi_gateway.main:create_app",
-                        "--factory",
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(gateway_port),
-                        "--log-level",
-                        "warning",
-                    ],
-                    env=env,
-                    ready_url=f"{gateway_url}/readyz",
-                )
-            )
+            launch(sup, plan)
             yield Platform(
                 sup=sup,
-                gateway_url=gateway_url,
-                service_urls={c: f"http://127.0.0.1:{p}" for c, p in ports.items()},
-                nats_port=nats_port,
+                gateway_url=plan.gateway_url,
+                service_urls={s.code: plan.service_url(s.code) for s in SERVICES},
+                nats_port=plan.nats_port,
                 backend=backend,
             )
         except BaseException:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import os
 import signal
 import sys
 import time
@@ -17,17 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_gateway.config import GatewaySettings
 from cimahi_gateway.identity import service as identity
-from cimahi_gateway.platform import GATEWAY_PORT, NATS_PORT, SERVICES
+from cimahi_gateway.platform import GATEWAY_PORT, NATS_PORT, SERVICES, PlatformPlan, launch
 from cimahi_shared.db import create_engine, create_session_factory
 from cimahi_shared.migrations import upgrade_to_head
 from cimahi_shared.pii import PiiCipher
-from cimahi_shared.supervisor import (
-    ProcessSpec,
-    Supervisor,
-    nats_server_binary,
-    pick_port,
-    port_is_free,
-)
+from cimahi_shared.supervisor import Supervisor, pick_port, port_is_free
 
 app = typer.Typer(
     help="Kota Cimahi public-services platform.", no_args_is_help=True, add_completion=False
@@ -179,8 +171,9 @@ def run(
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
     try:
-        env = start_platform(sup, var_dir=var_dir, gateway_port=gateway_port)
-        print_banner(sup, env, gateway_port)
+        plan = local_plan(var_dir, gateway_port)
+        launch(sup, plan)
+        print_banner(sup, plan)
         started.append(True)
         while not stop_requested:
             for name, managed in list(sup.managed.items()):
@@ -201,114 +194,19 @@ def run(
         sup.say("stopped.")
 
 
-def platform_env(
-    *, var_dir: Path, nats_url: str, gateway_url: str, ports: dict[str, int]
-) -> dict[str, str]:
-    """Environment variables that wire the local processes together."""
-    env: dict[str, str] = {
-        "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{var_dir / 'gateway.sqlite3'}",
-        "GATEWAY_NATS_URL": nats_url,
-        "GATEWAY_PUBLIC_URL": gateway_url,
-        "GATEWAY_TOKEN_ISSUER": gateway_url,
-        "GATEWAY_UPSTREAMS": json.dumps(
-            {s.code: f"http://127.0.0.1:{ports[s.code]}" for s in SERVICES}
-        ),
-    }
-    for svc in SERVICES:
-        p = svc.env_prefix
-        env[p + "DATABASE_URL"] = f"sqlite+aiosqlite:///{var_dir / (svc.code + '.sqlite3')}"
-        env[p + "NATS_URL"] = nats_url
-        env[p + "TOKEN_ISSUER"] = gateway_url
-        env[p + "JWKS_URL"] = gateway_url + "/.well-known/jwks.json"
-    return env
-
-
-def start_platform(sup: Supervisor, *, var_dir: Path, gateway_port: int) -> dict[str, str]:
-    """Start NATS, migrate and seed every member, start the services and the gateway; wait until ready."""
-    nats_port = pick_port(NATS_PORT)
-    ports = {svc.code: pick_port(svc.port) for svc in SERVICES}
-    gateway_url = f"http://127.0.0.1:{gateway_port}"
-    env = platform_env(
+def local_plan(var_dir: Path, gateway_port: int) -> PlatformPlan:
+    """The local platform: preferred ports when free, SQLite files in ``var_dir``."""
+    return PlatformPlan(
         var_dir=var_dir,
-        nats_url=f"nats://127.0.0.1:{nats_port}",
-        gateway_url=gateway_url,
-        ports=ports,
+        gateway_port=gateway_port,
+        nats_port=pick_port(NATS_PORT),
+        service_ports={svc.code: pick_port(svc.port) for svc in SERVICES},
     )
-    env["CIMAHI_NATS_PORT"] = str(nats_port)
-    os.environ.update(env)
-    sup.start(
-        ProcessSpec(
-            "nats",
-            [
-                nats_server_binary(),
-                "-a",
-                "127.0.0.1",
-                "-p",
-                str(nats_port),
-                "-js",
-                "-sd",
-                str(var_dir / "nats"),
-            ],
-            ready_port=nats_port,
-        )
-    )
-    py = sys.executable
-    sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "migrate"], env=env))
-    sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "seed"], env=env))
-    for svc in SERVICES:
-        sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "migrate"], env=env))
-        sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "seed"], env=env))
-    for svc in SERVICES:
-        sup.start(
-            ProcessSpec(
-                svc.code,
-                [
-                    py,
-                    "-m",
-                    "uvicorn",
-                    f"{svc.module}.main:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(ports[svc.code]),
-                    "--no-access-log",
-                    "--log-level",
-                    "warning",
-                ],
-                env={**env, svc.env_prefix + "LOG_JSON": "false"},
-                ready_url=f"http://127.0.0.1:{ports[svc.code]}/readyz",
-            )
-        )
-    sup.start(
-        ProcessSpec(
-            "gateway",
-            [
-                py,
-                "-m",
-                "uvicorn",
-                "cimahi_gateway.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(gateway_port),
-                "--no-access-log",
-                "--log-level",
-                "warning",
-            ],
-            env={**env, "GATEWAY_LOG_JSON": "false"},
-            ready_url=f"{gateway_url}/readyz",
-        )
-    )
-    env["CIMAHI_PORTS"] = json.dumps(ports)
-    return env
 
 
-def print_banner(sup: Supervisor, env: dict[str, str], gateway_port: int) -> None:
+def print_banner(sup: Supervisor, plan: PlatformPlan) -> None:
     """Print where everything is and how to log in."""
-    ports = json.loads(env["CIMAHI_PORTS"])
-    url = f"http://127.0.0.1:{gateway_port}"
+    url = plan.gateway_url
     lines = [
         "",
         "=" * 72,
@@ -322,9 +220,9 @@ def print_banner(sup: Supervisor, env: dict[str, str], gateway_port: int) -> Non
     for svc in SERVICES:
         lines.append(f" {svc.name}")
         lines.append(
-            f"   via gateway {url}/api/{svc.code}/   direct http://127.0.0.1:{ports[svc.code]}/docs"
+            f"   via gateway {url}/api/{svc.code}/   direct {plan.service_url(svc.code)}/docs"
         )
-    lines.append(f" NATS JetStream                 {env['GATEWAY_NATS_URL']}")
+    lines.append(f" NATS JetStream                 {plan.nats_url}")
     lines.append("")
     lines.append(" Demo logins (password grant: client_id=cimahi-web):")
     for login in identity.DEMO_LOGINS:

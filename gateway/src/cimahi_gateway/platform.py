@@ -1,11 +1,17 @@
-"""The platform as ``make run`` starts it: which agency services exist and where they listen locally.
+"""The platform as ``make run`` starts it: which agency services exist, and how to launch them all.
 
-The gateway never imports a service: it starts them as processes by module name.
+The gateway never imports a service: it starts them as processes by module name. ``cimahi run``,
+the end-to-end tests and the benchmark all launch the platform through :func:`launch`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cimahi_shared.supervisor import ProcessSpec, Supervisor, nats_server_binary
 
 
 @dataclass(frozen=True)
@@ -31,3 +37,106 @@ SERVICES: tuple[AgencyService, ...] = (
 
 GATEWAY_PORT = 8000
 NATS_PORT = 4322
+
+
+@dataclass
+class PlatformPlan:
+    """Where every process of a local platform listens and keeps its data."""
+
+    var_dir: Path
+    gateway_port: int
+    nats_port: int
+    service_ports: dict[str, int]
+    # Member name ("gateway" or an agency code) -> database URL; SQLite files in var_dir by default.
+    database_urls: dict[str, str] = field(default_factory=dict)
+    extra_env: dict[str, str] = field(default_factory=dict)
+    # Which ASGI server runs the gateway (argv prefix before the app); uvicorn by default.
+    access_log: bool = False
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def nats_url(self) -> str:
+        return f"nats://127.0.0.1:{self.nats_port}"
+
+    def service_url(self, code: str) -> str:
+        return f"http://127.0.0.1:{self.service_ports[code]}"
+
+    def database_url(self, member: str) -> str:
+        return self.database_urls.get(
+            member, f"sqlite+aiosqlite:///{self.var_dir / (member + '.sqlite3')}"
+        )
+
+    def env(self) -> dict[str, str]:
+        """Environment variables that wire the processes together."""
+        env: dict[str, str] = {
+            "GATEWAY_DATABASE_URL": self.database_url("gateway"),
+            "GATEWAY_NATS_URL": self.nats_url,
+            "GATEWAY_PUBLIC_URL": self.gateway_url,
+            "GATEWAY_TOKEN_ISSUER": self.gateway_url,
+            "GATEWAY_UPSTREAMS": json.dumps({s.code: self.service_url(s.code) for s in SERVICES}),
+        }
+        for svc in SERVICES:
+            p = svc.env_prefix
+            env[p + "DATABASE_URL"] = self.database_url(svc.code)
+            env[p + "NATS_URL"] = self.nats_url
+            env[p + "TOKEN_ISSUER"] = self.gateway_url
+            env[p + "JWKS_URL"] = self.gateway_url + "/.well-known/jwks.json"
+        env.update(self.extra_env)
+        return env
+
+
+def _uvicorn(app: str, port: int, *, access_log: bool) -> list[str]:
+    argv = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
+    argv += ["--log-level", "warning"] + ([] if access_log else ["--no-access-log"])
+    return argv
+
+
+def launch(sup: Supervisor, plan: PlatformPlan) -> dict[str, str]:
+    """Start NATS, migrate and seed every member, start the services and the gateway; wait until ready."""
+    env = plan.env()
+    py = sys.executable
+    nats_argv = [nats_server_binary(), "-a", "127.0.0.1", "-p", str(plan.nats_port), "-js"]
+    sup.start(
+        ProcessSpec(
+            "nats", [*nats_argv, "-sd", str(plan.var_dir / "nats")], ready_port=plan.nats_port
+        )
+    )
+    sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "migrate"], env=env))
+    sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "seed"], env=env))
+    for svc in SERVICES:
+        sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "migrate"], env=env))
+        sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "seed"], env=env))
+    for svc in SERVICES:
+        port = plan.service_ports[svc.code]
+        sup.start(
+            ProcessSpec(
+                svc.code,
+                _uvicorn(f"{svc.module}.main:create_app", port, access_log=plan.access_log),
+                env={**env, svc.env_prefix + "LOG_JSON": "false"},
+                ready_url=f"{plan.service_url(svc.code)}/readyz",
+            )
+        )
+    sup.start(
+        ProcessSpec(
+            "gateway",
+            _uvicorn(
+                "cimahi_gateway.main:create_app", plan.gateway_port, access_log=plan.access_log
+            ),
+            env={**env, "GATEWAY_LOG_JSON": "false"},
+            ready_url=f"{plan.gateway_url}/readyz",
+        )
+    )
+    return env
