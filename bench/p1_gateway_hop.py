@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import statistics
-import subprocess
-import time
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ import httpx
 
 from bench import platform as plat
 from bench.loadgen import load
-from bench.tools import children, cpu_seconds, pin, say
+from bench.tools import Profiler, children, cpu_seconds, pin, say
 from cimahi_shared.supervisor import ProcessSpec
 from cimahi_shared.testing.processes import free_port
 
@@ -116,6 +114,7 @@ def run(
     quick: bool,
     nginx_bin: str | None,
     profile_dir: Path | None,
+    stem: str = "",
 ) -> dict[str, Any]:
     levels = [32] if quick else [8, 32, 128]
     rounds = 1 if quick else 2
@@ -217,13 +216,22 @@ def run(
         s["added_p99_vs_direct_ms"] = s["p99_ms"] - direct["p99_ms"] if direct else None
         s["added_p99_vs_nginx_ms"] = s["p99_ms"] - ref["p99_ms"] if ref else None
 
-    profile = None
+    profile = lakami_profile = None
     if profile_dir is not None:
         _apply_mode(p, "pinned", variants)
         profile = profile_gateway(
-            p, bases["gateway"] + paths["GET"], token=tok, out_dir=profile_dir,
-            duration=4.0 if quick else 8.0, work_dir=work_dir,
-        )  # fmt: skip
+            p,
+            bases["gateway"] + paths["GET"],
+            token=tok,
+            out_dir=profile_dir,
+            duration=4.0 if quick else 8.0,
+            work_dir=work_dir,
+            name=f"{stem}-p1-gateway-profile.txt",
+        )
+        with Profiler(profile_dir, f"{stem}-p1-lakami-profile.txt", pid=p.pid("lakami")) as prof:
+            load(bases["direct"] + paths["GET"], method="GET", token=tok, body=None,
+                 connections=32, duration=4.0 if quick else 8.0, work_dir=work_dir)  # fmt: skip
+        lakami_profile = prof.summary  # fmt: skip
     _apply_mode(p, "shared", variants)
     return {
         "levels": levels,
@@ -239,100 +247,22 @@ def run(
         ),
         "raw": raw,
         "profile": profile,
+        "lakami_profile": lakami_profile,
     }
 
 
 def profile_gateway(
-    p: plat.Platform, url: str, *, token: str, out_dir: Path, duration: float, work_dir: Path
+    p: plat.Platform,
+    url: str,
+    *,
+    token: str,
+    out_dir: Path,
+    duration: float,
+    work_dir: Path,
+    name: str,
 ) -> dict[str, Any] | None:
     """py-spy on the gateway during an extra GET round (pinned, c=32; not counted in the table)."""
-    import shutil
-    import sys
-
-    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-    if not Path(spy).exists():
-        say("py-spy not installed: no profile")
-        return None
-    out = out_dir / "p1-gateway-profile.txt"
-    proc = subprocess.Popen(
-        [spy, "record", "--pid", str(p.pid("gateway")), "--duration", str(int(duration) + 1),
-         "--rate", "250", "--nonblocking", "--format", "raw", "--output", str(out)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    time.sleep(0.5)
-    load(
-        url,
-        method="GET",
-        token=token,
-        body=None,
-        connections=32,
-        duration=duration,
-        work_dir=work_dir,
-    )
-    try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        return None
-    if not out.exists():
-        say(f"py-spy failed: {err.decode(errors='replace')[-500:]}")
-        return None
-    return summarize_profile(out)
-
-
-def _frame_name(frame: str) -> str:
-    # py-spy raw frames look like "function (path/to/file.py:123)"; group by function and file.
-    name, _, where = frame.partition(" (")
-    where = where.rstrip(")").rsplit(":", 1)[0]
-    for marker in ("site-packages/", "/src/", "lib/python3.11/"):
-        if marker in where:
-            where = where.split(marker, 1)[1]
-            break
-    return f"{name} ({where})" if where else name
-
-
-def summarize_profile(path: Path, top: int = 25) -> dict[str, Any]:
-    """Self and inclusive sample shares by function, from py-spy's collapsed stacks."""
-    self_count: dict[str, int] = defaultdict(int)
-    incl_count: dict[str, int] = defaultdict(int)
-    by_area: dict[str, int] = defaultdict(int)
-    total = 0
-    for line in path.read_text().splitlines():
-        stack, _, count_s = line.rpartition(" ")
-        if not count_s.isdigit():
-            continue
-        count = int(count_s)
-        frames = [_frame_name(f) for f in stack.split(";") if f]
-        if not frames:
-            continue
-        total += count
-        self_count[frames[-1]] += count
-        for name in set(frames):
-            incl_count[name] += count
-        by_area[_area(frames[-1])] += count
-
-    def share(d: dict[str, int]) -> list[dict[str, Any]]:
-        ranked = sorted(d.items(), key=lambda kv: -kv[1])[:top]
-        return [{"function": k, "share": v / total if total else 0.0} for k, v in ranked]
-
-    return {
-        "samples": total,
-        "file": path.name,
-        "self": share(self_count),
-        "inclusive": share(incl_count),
-        "self_by_area": share(by_area),
-    }
-
-
-def _area(frame: str) -> str:
-    """Which library or layer a leaf frame belongs to (for the 'where does the time go' table)."""
-    where = frame.rpartition(" (")[2].rstrip(")")
-    if not where:
-        return frame
-    head = where.split("/", 1)[0]
-    if head.endswith(".py"):
-        return "stdlib " + head
-    if head in ("cimahi_gateway", "cimahi_shared"):
-        return "/".join(where.split("/")[:2])
-    return head
+    with Profiler(out_dir, name, pid=p.pid("gateway")) as prof:
+        load(url, method="GET", token=token, body=None, connections=32, duration=duration,
+             work_dir=work_dir)  # fmt: skip
+    return prof.summary

@@ -1,5 +1,8 @@
 """Start the platform for a benchmark: nats-server, LAKAMI and the gateway as real processes.
 
+Through the platform's own launcher (``cimahi_gateway.platform.launch``, as ``cimahi run`` and
+the e2e tests), with the benchmark's settings added as environment variables.
+
 On PostgreSQL throwaway databases (one per member, dropped afterwards) when PostgreSQL answers
 at 127.0.0.1:5432 (``CIMAHI_TEST_POSTGRES_DSN`` overrides), else on SQLite files; a fresh
 nats-server on a free loopback port. Processes are started and stopped by the Supervisor (by PID).
@@ -22,9 +25,8 @@ import nats
 from nats.js.errors import NotFoundError
 
 from bench.tools import say
-from cimahi_gateway.cli import platform_env
-from cimahi_gateway.platform import SERVICES
-from cimahi_shared.supervisor import ProcessSpec, Supervisor, nats_server_binary
+from cimahi_gateway.platform import SERVICES, PlatformPlan, launch
+from cimahi_shared.supervisor import Supervisor
 from cimahi_shared.testing.postgres import postgres_available, throwaway_database
 from cimahi_shared.testing.processes import free_port
 
@@ -92,62 +94,25 @@ def running_platform(work_dir: Path, *, backend: str) -> Iterator[Platform]:
             dbs = {n: stack.enter_context(throwaway_database(f"cimahi_bench_{n}")) for n in names}
         else:
             dbs = {n: f"sqlite+aiosqlite:///{work_dir / (n + '.sqlite3')}" for n in names}
-        nats_port, gateway_port = free_port(), free_port()
-        ports = {s.code: free_port() for s in SERVICES}
-        gateway_url = f"http://127.0.0.1:{gateway_port}"
-        env = platform_env(
+        plan = PlatformPlan(
             var_dir=work_dir,
-            nats_url=f"nats://127.0.0.1:{nats_port}",
-            gateway_url=gateway_url,
-            ports=ports,
+            gateway_port=free_port(),
+            nats_port=free_port(),
+            service_ports={s.code: free_port() for s in SERVICES},
+            database_urls=dbs,
+            extra_env=dict(BENCH_ENV),
         )
-        env.update(BENCH_ENV)
-        env["GATEWAY_DATABASE_URL"] = dbs["gateway"]
-        for svc in SERVICES:
-            env[svc.env_prefix + "DATABASE_URL"] = dbs[svc.code]
-        py = sys.executable
+        gateway_url = plan.gateway_url
         try:
-            sup.start(
-                ProcessSpec(
-                    "nats",
-                    [nats_server_binary(), "-a", "127.0.0.1", "-p", str(nats_port), "-js",
-                     "-sd", str(work_dir / "nats")],
-                    ready_port=nats_port,
-                )
-            )  # fmt: skip
-            sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "migrate"], env=env))
-            sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "seed"], env=env))
-            for svc in SERVICES:
-                sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "migrate"], env=env))
-                sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "seed"], env=env))
-                sup.start(
-                    ProcessSpec(
-                        svc.code,
-                        [py, "-m", "uvicorn", f"{svc.module}.main:create_app", "--factory",
-                         "--host", "127.0.0.1", "--port", str(ports[svc.code]),
-                         "--no-access-log", "--log-level", "warning"],
-                        env=env,
-                        ready_url=f"http://127.0.0.1:{ports[svc.code]}/readyz",
-                    )
-                )  # fmt: skip
-            sup.start(
-                ProcessSpec(
-                    "gateway",
-                    [py, "-m", "uvicorn", "cimahi_gateway.main:create_app", "--factory",
-                     "--host", "127.0.0.1", "--port", str(gateway_port), "--no-access-log",
-                     "--log-level", "warning"],
-                    env=env,
-                    ready_url=f"{gateway_url}/readyz",
-                )
-            )  # fmt: skip
+            env = launch(sup, plan)
             say(f"platform up on {backend}: gateway {gateway_url}, log {log_path}")
             yield Platform(
                 sup=sup,
                 backend=backend,
                 gateway_url=gateway_url,
-                lakami_url=f"http://127.0.0.1:{ports['lakami']}",
-                lakami_port=ports["lakami"],
-                nats_url=f"nats://127.0.0.1:{nats_port}",
+                lakami_url=plan.service_url("lakami"),
+                lakami_port=plan.service_ports["lakami"],
+                nats_url=plan.nats_url,
                 db_urls=dbs,
                 env=env,
                 work_dir=work_dir,

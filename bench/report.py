@@ -63,17 +63,25 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
     else:
         where = f"{method}, {mode}, c={c}"
         ratio = gw.get("rps_vs_nginx")
+        direct = _p1(results, method, mode, c, "direct")
+        bound = ""
+        if direct and direct["rps"] and gw["rps"] >= 0.9 * direct["rps"]:
+            bound = (
+                "the gateway keeps up with direct access: the service is the bottleneck, so "
+                "this says little about the gateway (see CPU per request)"
+            )
         add(
             "P1 throughput vs nginx",
             f"{_f(ratio, 2)}x ({_f(gw['rps'], 0)} vs nginx rps; {where})" if ratio else "-",
             None if ratio is None else ratio >= 0.9,
-            "" if ratio is not None else "nginx not available",
+            bound if ratio is not None else "nginx not available",
         )
         added = gw.get("added_p99_vs_direct_ms")
         add(
             "P1 added p99",
             f"{_f(added, 2)} ms vs direct, {_f(gw.get('added_p99_vs_nginx_ms'), 2)} ms vs nginx ({where})",
             None if added is None else added <= 2.0,
+            bound,
         )
         cpu = gw.get("front_cpu_us_per_req")
         add(
@@ -160,29 +168,21 @@ def markdown(results: dict[str, Any], targets: list[dict[str, Any]], stem: str) 
                 f"{_f(s['added_p99_vs_direct_ms'], 2) if s['variant'] != 'direct' else '-'} | "
                 f"{_f(s['front_cpu_us_per_req'], 0)} | {_f(s['service_cpu_us_per_req'], 0)} | {s['errors']} |"
             )
-        prof = p1.get("profile")
-        if prof:
-            lines += [
-                "",
-                f"### Gateway profile (py-spy, {prof['samples']} samples during an extra GET round, "
-                f"pinned, c=32; raw stacks in `{prof['file']}`)",
-                "",
-                "| self time by library/layer | share | | function (inclusive) | share |",
-                "|---|---|---|---|---|",
-            ]
-            for a, b in zip(prof["self_by_area"][:15], prof["inclusive"][:15], strict=False):
-                lines.append(
-                    f"| {a['function']} | {a['share']:.1%} | | `{b['function']}` | {b['share']:.1%} |"
-                )
-            lines += ["", "Top functions by self time:", ""]
-            for s in prof["self"][:15]:
-                lines.append(f"- {s['share']:.1%} `{s['function']}`")
+        lines += _profile(
+            p1.get("profile"), "Gateway profile during an extra GET round (pinned, c=32)"
+        )
+        lines += _profile(
+            p1.get("lakami_profile"), "LAKAMI profile during an extra direct GET round (c=32)"
+        )
     p2 = results.get("p2")
-    if p2:
+    for run in [p2, p2.get("lower_rate")] if p2 else []:
+        if not run:
+            continue
+        p2 = run
         api, sub = p2["api_visible"], p2["submit_latency"]
         lines += [
             "",
-            "## P2 status propagation",
+            f"## P2 status propagation at {p2['target_rate']:.0f}/s",
             "",
             f"Target {p2['target_rate']:.0f} submissions/s for {p2['seconds']:.0f} s through the "
             f"gateway; achieved {p2['achieved_rate']:.1f}/s ({p2['accepted']} of {p2['attempted']} "
@@ -221,6 +221,11 @@ def markdown(results: dict[str, Any], targets: list[dict[str, Any]], stem: str) 
                 lines.append(
                     f"| {key} | {r['events']:,} | {r['seconds']:.1f} | {_f(r['events_per_s'], 0)} | {r['batch_size']} |"
                 )
+        for key in ("relay", "projection"):
+            if key in p3:
+                lines += _profile(
+                    p3[key].get("profile"), f"P3 {key} profile (the benchmark process)"
+                )
     p4 = results.get("p4")
     if p4 and "queries" in p4:
         ld = p4["load"]
@@ -244,6 +249,28 @@ def markdown(results: dict[str, Any], targets: list[dict[str, Any]], stem: str) 
             )
     lines += ["", "Plots: " + ", ".join(f"`{p}`" for p in results.get("plots", [])), ""]
     return "\n".join(lines)
+
+
+def _profile(prof: dict[str, Any] | None, title: str) -> list[str]:
+    if not prof:
+        return []
+    lines = [
+        "",
+        f"### {title}",
+        "",
+        f"py-spy, {prof['samples']} samples, raw stacks in `{prof['file']}`.",
+        "",
+        "| self time by library/layer | share | | function (inclusive) | share |",
+        "|---|---|---|---|---|",
+    ]
+    for a, b in zip(prof["self_by_area"][:15], prof["inclusive"][:15], strict=False):
+        lines.append(
+            f"| {a['function']} | {a['share']:.1%} | | `{b['function']}` | {b['share']:.1%} |"
+        )
+    lines += ["", "Top functions by self time:", ""]
+    for s in prof["self"][:12]:
+        lines.append(f"- {s['share']:.1%} `{s['function']}`")
+    return lines
 
 
 COLOURS = {"direct": "#7f7f7f", "nginx": "#2ca02c", "gateway": "#1f77b4"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
 import sys
 import tempfile
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     stem = started.strftime("%Y-%m-%dT%H%M%S") + ("-quick" if args.quick else "")
     t0 = time.monotonic()
     tools = ensure_tools()
+    logging.getLogger("cimahi").setLevel(logging.ERROR)  # in-process P3: no reconnect chatter
     info, git = machine(), commit()
     say(
         f"machine: {info['cpu_model']}, {info['cores']} cores, {info['memory_gib']} GiB, kernel {info['kernel']}"
@@ -72,7 +74,12 @@ def main(argv: list[str] | None = None) -> int:
             if backend == "postgresql":
                 from bench import p3_event_pipeline
 
-                results["p3"] = p3_event_pipeline.run(work_dir, quick=args.quick)
+                results["p3"] = p3_event_pipeline.run(
+                    work_dir,
+                    quick=args.quick,
+                    profile_dir=None if args.no_profile else args.out,
+                    stem=stem,
+                )
             else:
                 results["p3"] = {"skipped": "needs PostgreSQL"}
         if {"p1", "p2", "p4"} & set(scenarios):
@@ -85,13 +92,8 @@ def main(argv: list[str] | None = None) -> int:
                         quick=args.quick,
                         nginx_bin=tools["nginx"],
                         profile_dir=None if args.no_profile else args.out,
+                        stem=stem,
                     )
-                    if results["p1"].get("profile"):
-                        # keep the raw stacks next to the report, named after the run
-                        raw = args.out / "p1-gateway-profile.txt"
-                        target = args.out / f"{stem}-p1-gateway-profile.txt"
-                        raw.replace(target)
-                        results["p1"]["profile"]["file"] = target.name
                 if "p2" in scenarios:
                     from bench import p2_status_propagation
 

@@ -7,6 +7,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -146,3 +147,46 @@ def pin(pids: list[int], cpus: set[int]) -> None:
                 os.sched_setaffinity(tid, cpus)
             except OSError:
                 pass
+
+
+class Profiler:
+    """py-spy record on a process (default: this one) for the duration of a ``with`` block.
+
+    Stopped with SIGINT (py-spy then writes its collapsed stacks); ``summary`` is filled from them.
+    Does nothing when ``out_dir`` is None or py-spy is not installed.
+    """
+
+    def __init__(self, out_dir: Path | None, name: str, *, pid: int | None = None) -> None:
+        self.out = out_dir / name if out_dir is not None else None
+        self.pid = pid or os.getpid()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.summary: dict[str, Any] | None = None
+
+    def __enter__(self) -> Profiler:
+        spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+        if self.out is None or not Path(spy).exists():
+            return self
+        self.out.parent.mkdir(parents=True, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [spy, "record", "--pid", str(self.pid), "--rate", "250", "--nonblocking",
+             "--format", "raw", "--output", str(self.out)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.proc is None or self.out is None:
+            return
+        import signal
+
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.out.exists():
+            from bench.profiles import summarize
+
+            self.summary = summarize(self.out)
