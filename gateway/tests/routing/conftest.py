@@ -304,7 +304,7 @@ class InnerApp:
                 if message["type"] == "lifespan.startup":
                     self.events.append("startup")
                     if self.dispatcher is not None:
-                        self.session_open_at_startup = self.dispatcher._session is not None
+                        self.session_open_at_startup = self.dispatcher.started
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
                     self.events.append("shutdown")

@@ -544,19 +544,22 @@ class TestOpenApi:
 
 
 class TestLifespan:
-    def test_lifespan_passes_through_and_the_session_lives_inside_it(
-        self, gateway_factory: GatewayFactory
+    def test_lifespan_passes_through_and_the_pools_live_inside_it(
+        self, gateway_factory: GatewayFactory, auth: AuthFactory
     ) -> None:
         gateway = gateway_factory()
         assert gateway.inner.events == ["startup"]
         assert gateway.inner.session_open_at_startup is True
-        session = gateway.dispatcher._session
-        assert session is not None
-        assert not session.closed
+        with httpx.Client(base_url=gateway.url) as client:
+            assert client.get("/api/lakami/v1/echo", headers=auth()).status_code == 200
+        pools = [u.pool for u in gateway.dispatcher._upstreams.values()]
+        assert all(pool is not None for pool in pools)
+        assert sum(pool.open_connections for pool in pools if pool is not None) >= 1
         gateway.server.stop()
         assert gateway.inner.events == ["startup", "shutdown"]
-        assert session.closed
-        assert gateway.dispatcher._session is None
+        assert not gateway.dispatcher.started
+        assert all(u.pool is None for u in gateway.dispatcher._upstreams.values())
+        assert all(pool is not None and pool.open_connections == 0 for pool in pools)
 
 
 class TestConcurrency:

@@ -2,8 +2,9 @@
 
 Everything else goes to the gateway's own (FastAPI) app. Per proxied request: route by path,
 authenticate the bearer token (cached verification), rate-limit the caller, check the body size
-and the upstream's circuit breaker, then stream the request to the upstream over one pooled
-aiohttp session and stream the answer back. Errors are problem+json, never a stack trace.
+and the upstream's circuit breaker, then send the request to the upstream over a pooled
+keep-alive connection (:mod:`cimahi_gateway.routing.upstream`) and relay the answer, streaming
+large bodies both ways. Errors are problem+json, never a stack trace.
 """
 
 from __future__ import annotations
@@ -13,19 +14,24 @@ import logging
 import math
 import os
 import re
+import ssl
 import time
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-import aiohttp
 import orjson
 from prometheus_client import Counter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from yarl import URL
 
 from cimahi_gateway.config import GatewaySettings
 from cimahi_gateway.routing.breaker import CircuitBreaker
 from cimahi_gateway.routing.ratelimit import RateLimiter
+from cimahi_gateway.routing.upstream import (
+    UpstreamConnectError,
+    UpstreamError,
+    UpstreamPool,
+    UpstreamResponse,
+)
 from cimahi_shared.app import Runtime
 from cimahi_shared.errors import PROBLEM_JSON, ProblemError, problem_body
 
@@ -38,11 +44,19 @@ PROXY_RESPONSES = Counter(
 )
 
 # Request headers never forwarded: hop-by-hop (RFC 9110 7.6.1; plus every Proxy-* header and every
-# header that Connection names, checked apart), Host (aiohttp sets the upstream's), the
-# X-Forwarded-* we set ourselves, and Expect (the front server already answered 100-continue).
+# header that Connection names, checked apart), Host and Content-Length (the pool sets the
+# upstream's), the X-Forwarded-* we set ourselves, and Expect (the front server already answered
+# 100-continue).
 _HOP_BY_HOP = (b"connection", b"keep-alive", b"te", b"trailer", b"transfer-encoding", b"upgrade")
 _REQUEST_DROP = frozenset(
-    (*_HOP_BY_HOP, b"host", b"expect", b"x-forwarded-proto", b"x-forwarded-host")
+    (
+        *_HOP_BY_HOP,
+        b"host",
+        b"content-length",
+        b"expect",
+        b"x-forwarded-proto",
+        b"x-forwarded-host",
+    )
 )
 # Response headers never relayed: hop-by-hop, and what the front server or we set (Server, Date,
 # X-Request-ID: one of each, not two).
@@ -56,6 +70,9 @@ _TRACEPARENT_LATER = re.compile(
 )
 _ZERO_TRACE = b"0" * 32
 _ZERO_SPAN = b"0" * 16
+# What may go on the upstream's request line: a path and query of visible ASCII, no spaces.
+_TARGET = re.compile(rb"/[\x21-\x7e]*")
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 # Bodies up to this size are read whole and sent in one ASGI message; larger ones are streamed.
 _SMALL_BODY = 65_536
@@ -74,18 +91,29 @@ class _Upstream:
 
     __slots__ = (
         "agency",
-        "base",
+        "base_path",
         "breaker",
+        "host",
         "openapi_body",
         "openapi_expires",
         "openapi_lock",
+        "pool",
+        "port",
         "raw_prefix",
         "servers_url",
+        "tls",
     )
 
     def __init__(self, agency: str, base: str, breaker: CircuitBreaker) -> None:
         self.agency = agency
-        self.base = base.rstrip("/")
+        url = urlsplit(base)
+        if url.scheme not in ("http", "https") or not url.hostname:
+            raise ValueError(f"upstream of {agency} must be an http(s) URL, not {base!r}")
+        self.tls = url.scheme == "https"
+        self.host = url.hostname
+        self.port = url.port or (443 if self.tls else 80)
+        self.base_path = url.path.rstrip("/").encode("ascii")
+        self.pool: UpstreamPool | None = None
         self.raw_prefix = f"/api/{agency}/".encode()
         self.servers_url = f"/api/{agency}"
         self.breaker = breaker
@@ -103,7 +131,7 @@ class _ClientGone(Exception):
 
 
 class _RequestBody:
-    """The client's request body as an async iterator for aiohttp, counted against the limit."""
+    """The client's request body as an async iterator for the upstream, counted against the limit."""
 
     __slots__ = ("_first", "_limit", "_receive", "client_gone", "complete", "received", "too_large")
 
@@ -172,46 +200,48 @@ class ProxyDispatcher:
         self._rate_limit_header = str(settings.rate_limit_burst).encode()
         self._max_body = settings.max_body_bytes
         self._openapi_ttl = settings.openapi_cache_seconds
-        self._session: aiohttp.ClientSession | None = None
         self._counters: dict[tuple[str, int], Any] = {}
+        self.started = False
 
     # --- lifecycle -------------------------------------------------------------------------
 
     async def startup(self) -> None:
-        """Open the pooled upstream session (the lifespan does this; idempotent)."""
-        if self._session is None or self._session.closed:
-            self._session = self._open_session()
+        """Open a connection pool per upstream (the lifespan does this; idempotent).
+
+        The pool waits for a free connection as long as the other requests' reads may take: it
+        has no timeout of its own. Bodies and headers are relayed as they are (no decompression,
+        no Accept / User-Agent / Content-Type the client did not send).
+        """
+        s = self._settings
+        for upstream in self._upstreams.values():
+            if upstream.pool is None:
+                upstream.pool = UpstreamPool(
+                    upstream.host,
+                    upstream.port,
+                    limit=s.upstream_pool_size,
+                    connect_timeout=s.upstream_connect_timeout,
+                    read_timeout=s.upstream_read_timeout,
+                    keepalive_seconds=s.upstream_keepalive_seconds,
+                    small_body=_SMALL_BODY,
+                    ssl=ssl.create_default_context() if upstream.tls else None,
+                )
+        self.started = True
 
     async def aclose(self) -> None:
-        """Close the upstream session and its connections (idempotent)."""
-        session, self._session = self._session, None
-        if session is not None and not session.closed:
-            await session.close()
+        """Close every upstream pool and its idle connections (idempotent)."""
+        self.started = False
+        for upstream in self._upstreams.values():
+            pool, upstream.pool = upstream.pool, None
+            if pool is not None:
+                await pool.aclose()
 
-    def _open_session(self) -> aiohttp.ClientSession:
-        s = self._settings
-        connector = aiohttp.TCPConnector(
-            limit=s.upstream_pool_size,
-            limit_per_host=0,
-            keepalive_timeout=s.upstream_keepalive_seconds,
-        )
-        return aiohttp.ClientSession(
-            connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),
-            # The pool wait is bounded by the other requests' read timeouts, not by `connect`.
-            timeout=aiohttp.ClientTimeout(
-                total=None,
-                connect=None,
-                sock_connect=s.upstream_connect_timeout,
-                sock_read=s.upstream_read_timeout,
-            ),
-            # A proxy relays bodies and headers as they are: no decompression, and no
-            # Accept / Accept-Encoding / User-Agent / Content-Type the client did not send.
-            auto_decompress=False,
-            skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"),
-            trust_env=False,
-            raise_for_status=False,
-        )
+    async def _pool(self, upstream: _Upstream) -> UpstreamPool:
+        pool = upstream.pool
+        if pool is None:
+            await self.startup()
+            pool = upstream.pool
+            assert pool is not None
+        return pool
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def lifespan_receive() -> Message:
@@ -254,7 +284,7 @@ class ProxyDispatcher:
         method: str = scope["method"]
 
         # One pass over the request headers: what we need, and what we forward.
-        forward: list[tuple[str, str]] = []
+        forward: list[tuple[bytes, bytes]] = []
         authorization: bytes | None = None
         request_id: bytes | None = None
         traceparent: bytes | None = None
@@ -267,6 +297,9 @@ class ProxyDispatcher:
             if name in _REQUEST_DROP or name.startswith(b"proxy-"):
                 if name == b"host":
                     host = value
+                elif name == b"content-length":
+                    has_body = True
+                    content_length = int(value) if value.isdigit() else -1
                 elif name == b"transfer-encoding":
                     has_body = True
                 elif name == b"connection":
@@ -274,9 +307,6 @@ class ProxyDispatcher:
                 continue
             if name == b"authorization":
                 authorization = value
-            elif name == b"content-length":
-                has_body = True
-                content_length = int(value) if value.isdigit() else -1
             elif name == b"x-request-id":
                 request_id = value
                 continue
@@ -286,22 +316,21 @@ class ProxyDispatcher:
             elif name == b"x-forwarded-for":
                 forwarded_for = value
                 continue
-            forward.append((name.decode("latin-1"), value.decode("latin-1")))
+            forward.append((name, value))
         if connection is not None:
-            named_str = {n.decode("latin-1") for n in _connection_tokens(connection)}
-            forward = [item for item in forward if item[0] not in named_str]
+            named = _connection_tokens(connection)
+            forward = [item for item in forward if item[0] not in named]
 
         # Trace context and request id: propagate valid ones, else generate.
         trace_id = _trace_id(traceparent) if traceparent is not None else None
         if trace_id is None or traceparent is None:
-            trace_id = os.urandom(16).hex()
-            traceparent_str = f"00-{trace_id}-{os.urandom(8).hex()}-00"
-        else:
-            traceparent_str = traceparent.decode("latin-1")
+            random = os.urandom(24).hex().encode()
+            trace_id = random[:32]
+            traceparent = b"00-" + trace_id + b"-" + random[32:] + b"-00"
         if request_id is not None and _REQUEST_ID.fullmatch(request_id):
             rid = request_id
         else:
-            rid = trace_id.encode()
+            rid = trace_id
 
         client = scope.get("client")
         client_addr = client[0] if client else "unknown"
@@ -371,27 +400,29 @@ class ProxyDispatcher:
 
         # Where to: the raw (still percent-encoded) path after /api/<agency>, and the query.
         raw_path: bytes | None = scope.get("raw_path")
-        if raw_path is not None and raw_path.startswith(upstream.raw_prefix) and raw_path.isascii():
-            target = upstream.base + raw_path[len(upstream.raw_prefix) - 1 :].decode("ascii")
+        if raw_path is not None and raw_path.startswith(upstream.raw_prefix):
+            target = upstream.base_path + raw_path[len(upstream.raw_prefix) - 1 :]
         else:
-            target = upstream.base + "/" + quote(rest, safe="/:@!$&'()*+,;=-._~")
+            target = upstream.base_path + b"/" + quote(rest, safe=_PATH_SAFE).encode("ascii")
         query: bytes = scope.get("query_string", b"")
         if query:
-            target += "?" + query.decode("latin-1")
+            target += b"?" + query
+        if not _TARGET.fullmatch(target):  # nothing that could split the request line
+            await self._problem(
+                send, upstream, 400, "bad-request", "Bad request",
+                "The request target is not valid.", rid,
+            )  # fmt: skip
+            return
 
-        forward.append(("X-Request-ID", rid.decode("latin-1")))
-        forward.append(("traceparent", traceparent_str))
-        forward.append(
-            (
-                "X-Forwarded-For",
-                forwarded_for.decode("latin-1") + ", " + client_addr
-                if forwarded_for
-                else client_addr,
-            )
+        peer = client_addr.encode("latin-1")
+        forward += (
+            (b"x-request-id", rid),
+            (b"traceparent", traceparent),
+            (b"x-forwarded-for", forwarded_for + b", " + peer if forwarded_for else peer),
+            (b"x-forwarded-proto", scope.get("scheme", "http").encode("latin-1")),
         )
-        forward.append(("X-Forwarded-Proto", scope.get("scheme", "http")))
         if host is not None:
-            forward.append(("X-Forwarded-Host", host.decode("latin-1")))
+            forward.append((b"x-forwarded-host", host))
 
         # The request body: small ones whole, others streamed and counted.
         body: bytes | _RequestBody | None = None
@@ -410,27 +441,16 @@ class ProxyDispatcher:
             else:
                 body = first
 
-        session = self._session
-        if session is None:
-            await self.startup()
-            session = self._session
-            assert session is not None
-
+        pool = upstream.pool or await self._pool(upstream)
         verdict = False
         try:
             try:
-                response = await session.request(
-                    method,
-                    URL(target, encoded=True),
-                    headers=forward,
-                    data=body,
-                    allow_redirects=False,
-                )
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                if isinstance(body, _RequestBody) and (body.too_large or body.client_gone):
-                    if body.too_large:
-                        await self._too_large(send, upstream, rid)
-                    return
+                response = await pool.request(method.encode("ascii"), target, forward, body)
+            except (_BodyTooLarge, _ClientGone):
+                if isinstance(body, _RequestBody) and body.too_large:
+                    await self._too_large(send, upstream, rid)
+                return
+            except UpstreamError as exc:
                 verdict = True
                 breaker.failure()
                 await self._upstream_error(send, upstream, exc, rid)
@@ -444,36 +464,26 @@ class ProxyDispatcher:
                 breaker.success()
             headers = []
             connection = None
-            for item in response.raw_headers:
-                lowered = item[0].lower()
-                if lowered in _RESPONSE_DROP or lowered.startswith(b"proxy-"):
-                    if lowered == b"connection":
+            for item in response.headers:  # names are lower-case
+                name = item[0]
+                if name in _RESPONSE_DROP or name.startswith(b"proxy-"):
+                    if name == b"connection":
                         connection = item[1]
                     continue
                 headers.append(item)
             if connection is not None:
                 named = _connection_tokens(connection)
-                headers = [item for item in headers if item[0].lower() not in named]
+                headers = [item for item in headers if item[0] not in named]
             headers.append((b"x-request-id", rid))
             if rate_headers:
                 headers += rate_headers
             self._count(upstream.agency, status)
 
-            length = response.content_length
-            if (
-                method == "HEAD"
-                or status in _NO_BODY_STATUSES
-                or (length is not None and length <= _SMALL_BODY)
-            ):
-                try:
-                    data = await response.read()
-                except (TimeoutError, aiohttp.ClientError) as exc:
-                    response.close()
-                    await self._upstream_error(send, upstream, exc, rid)
-                    return
+            if response.complete:  # small bodies (and none) came whole with the headers
+                data = response.body
+                response.release()
                 await send({"type": "http.response.start", "status": status, "headers": headers})
                 await send({"type": "http.response.body", "body": data})
-                response.release()
                 return
 
             await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -484,7 +494,7 @@ class ProxyDispatcher:
 
     async def _stream_response(
         self,
-        response: aiohttp.ClientResponse,
+        response: UpstreamResponse,
         receive: Receive,
         send: Send,
         body: bytes | _RequestBody | None,
@@ -496,17 +506,13 @@ class ProxyDispatcher:
         watcher: asyncio.Task[None] | None = None
         if not isinstance(body, _RequestBody) or body.complete:
             watcher = asyncio.ensure_future(_disconnected(receive))
-        content = response.content
         try:
-            while True:
-                chunk = await content.readany()
-                if not chunk:
-                    break
+            async for chunk in response.iter_chunks():
                 if watcher is not None and watcher.done():
                     response.close()
                     return
                 await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        except (TimeoutError, aiohttp.ClientError) as exc:
+        except UpstreamError as exc:
             # Headers are out: all we can do is end the response incomplete, so the client can tell.
             response.close()
             logger.warning(
@@ -561,23 +567,22 @@ class ProxyDispatcher:
         wait = breaker.retry_after()
         if wait:
             return _breaker_open(upstream, wait)
-        session = self._session
-        if session is None:
-            await self.startup()
-            session = self._session
-            assert session is not None
+        pool = upstream.pool or await self._pool(upstream)
         verdict = False
         try:
             try:
-                async with session.get(
-                    URL(upstream.base + "/openapi.json", encoded=True),
-                    headers={"Accept": "application/json", "X-Request-ID": rid.decode("latin-1")},
-                    allow_redirects=False,
-                ) as response:
-                    status = response.status
+                response = await pool.request(
+                    b"GET",
+                    upstream.base_path + b"/openapi.json",
+                    [(b"accept", b"application/json"), (b"x-request-id", rid)],
+                )
+                try:
                     raw = await response.read()
-                    encoding = response.headers.get("Content-Encoding", "identity")
-            except (TimeoutError, aiohttp.ClientError) as exc:
+                finally:
+                    response.release()
+                status = response.status
+                encoding = dict(response.headers).get(b"content-encoding", b"identity")
+            except UpstreamError as exc:
                 verdict = True
                 breaker.failure()
                 _log_upstream_error(upstream, exc, rid)
@@ -588,7 +593,7 @@ class ProxyDispatcher:
             else:
                 breaker.success()
             document = None
-            if status == 200 and encoding == "identity":
+            if status == 200 and encoding == b"identity":
                 try:
                     document = orjson.loads(raw)
                 except orjson.JSONDecodeError:
@@ -688,7 +693,7 @@ _Failure = tuple[int, str, str, str, list[tuple[bytes, bytes]]]
 def _classify(upstream: _Upstream, exc: BaseException) -> _Failure:
     """What an upstream failure means for the client: 503 unreachable, 504 too slow, 502 broken."""
     agency = upstream.agency
-    if isinstance(exc, aiohttp.ConnectionTimeoutError | aiohttp.ClientConnectorError):
+    if isinstance(exc, UpstreamConnectError):
         detail = f"The {agency} service cannot be reached."
         return 503, "upstream-unavailable", "Service temporarily unavailable", detail, []
     if isinstance(exc, TimeoutError):
@@ -725,7 +730,7 @@ def _connection_tokens(value: bytes) -> frozenset[bytes]:
     return frozenset(token.strip().lower() for token in value.split(b",") if token.strip())
 
 
-def _trace_id(traceparent: bytes) -> str | None:
+def _trace_id(traceparent: bytes) -> bytes | None:
     """The trace id of a valid W3C ``traceparent``, else None (then the trace restarts)."""
     if traceparent.startswith(b"00-"):
         match = _TRACEPARENT_00.fullmatch(traceparent)
@@ -736,7 +741,7 @@ def _trace_id(traceparent: bytes) -> str | None:
     trace_id, parent_id = match.group(1), match.group(2)
     if trace_id == _ZERO_TRACE or parent_id == _ZERO_SPAN:
         return None
-    return trace_id.decode("ascii")
+    return trace_id
 
 
 def _has_dot_segment(rest: str) -> bool:
