@@ -3,7 +3,9 @@
 GET ``/v1/letter-requests/{tracking_no}`` (the caller's own request) and POST
 ``/v1/letter-requests`` (a new request each time), with the caller's bearer token on every
 request (nginx and direct pass it to LAKAMI, which verifies it; only the gateway also verifies it
-at the door). Rounds alternate the variants; medians of the rounds are reported. CPU per request
+at the door). A third case, GET ``/healthz`` with the same token (the gateway authenticates it like
+any other call; LAKAMI answers it without a database), is the cheapest real endpoint: there the
+service is not the bottleneck, so the front door's own cost and capacity show. Rounds alternate the variants; medians of the rounds are reported. CPU per request
 is utime+stime of the front door's processes (/proc/<pid>/stat) over a round / its requests.
 """
 
@@ -116,7 +118,7 @@ def run(
     profile_dir: Path | None,
     stem: str = "",
 ) -> dict[str, Any]:
-    levels = [32] if quick else [8, 32, 128]
+    levels = [1, 32] if quick else [1, 8, 32, 128]
     rounds = 1 if quick else 2
     duration = 3.0 if quick else 5.0
     first_warmup, warmup = (2.0, 1.0) if quick else (3.0, 1.0)
@@ -146,22 +148,26 @@ def run(
         "nginx": f"http://127.0.0.1:{nginx_port}/api/lakami",
         "gateway": f"{p.gateway_url}/api/lakami",
     }
-    paths = {"GET": f"/v1/letter-requests/{tracking_no}", "POST": "/v1/letter-requests"}
+    # case -> (HTTP method, path, body)
+    cases: dict[str, tuple[str, str, bytes | None]] = {
+        "GET": ("GET", f"/v1/letter-requests/{tracking_no}", None),
+        "POST": ("POST", "/v1/letter-requests", body),
+        "GET healthz": ("GET", "/healthz", None),
+    }
 
     raw: list[dict[str, Any]] = []
     warmed: set[tuple[str, str]] = set()
-    for method in ("GET", "POST"):
+    for case, (method, path, case_body) in cases.items():
         for mode in ("shared", "pinned"):
             _apply_mode(p, mode, variants)
             for c in levels:
-                say(f"P1 {method} {mode} c={c}: warm-up")
+                say(f"P1 {case} {mode} c={c}: warm-up")
                 for variant in variants:
-                    w = warmup if (method, variant) in warmed else first_warmup
-                    warmed.add((method, variant))
+                    w = warmup if (case, variant) in warmed else first_warmup
+                    warmed.add((case, variant))
                     _round(
-                        p, variant, bases[variant] + paths[method], method=method, token=tok,
-                        body=body if method == "POST" else None, connections=c, duration=w,
-                        work_dir=work_dir,
+                        p, variant, bases[variant] + path, method=method, token=tok,
+                        body=case_body, connections=c, duration=w, work_dir=work_dir,
                     )  # fmt: skip
                 for r in range(rounds):
                     order = variants[r % len(variants) :] + variants[: r % len(variants)]
@@ -169,12 +175,11 @@ def run(
                         order.reverse()
                     for variant in order:
                         result = _round(
-                            p, variant, bases[variant] + paths[method], method=method,
-                            token=tok, body=body if method == "POST" else None, connections=c,
-                            duration=duration, work_dir=work_dir,
+                            p, variant, bases[variant] + path, method=method, token=tok,
+                            body=case_body, connections=c, duration=duration, work_dir=work_dir,
                         )  # fmt: skip
                         result.update(
-                            method=method, mode=mode, concurrency=c, variant=variant, round=r
+                            method=case, mode=mode, concurrency=c, variant=variant, round=r
                         )
                         raw.append(result)
                         cpu = result["front_cpu_us_per_req"]
@@ -221,7 +226,7 @@ def run(
         _apply_mode(p, "pinned", variants)
         profile = profile_gateway(
             p,
-            bases["gateway"] + paths["GET"],
+            bases["gateway"] + cases["GET"][1],
             token=tok,
             out_dir=profile_dir,
             duration=4.0 if quick else 8.0,
@@ -229,7 +234,7 @@ def run(
             name=f"{stem}-p1-gateway-profile.txt",
         )
         with Profiler(profile_dir, f"{stem}-p1-lakami-profile.txt", pid=p.pid("lakami")) as prof:
-            load(bases["direct"] + paths["GET"], method="GET", token=tok, body=None,
+            load(bases["direct"] + cases["GET"][1], method="GET", token=tok, body=None,
                  connections=32, duration=4.0 if quick else 8.0, work_dir=work_dir)  # fmt: skip
         lakami_profile = prof.summary  # fmt: skip
     _apply_mode(p, "shared", variants)
@@ -241,6 +246,7 @@ def run(
         "endpoints": {
             "GET": "/v1/letter-requests/{tracking_no} (own request, with history)",
             "POST": "/v1/letter-requests (a new letter request, ~500-byte JSON body)",
+            "GET healthz": "/healthz with the token (the cheapest real endpoint: no database)",
         },
         "summary": sorted(
             summary, key=lambda s: (s["method"], s["mode"], s["concurrency"], s["variant"])
