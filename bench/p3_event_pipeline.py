@@ -6,14 +6,24 @@
 2. Projection: a gateway database (its real migrations); the gateway's own status consumer
    (``cimahi_gateway.requests.projection.on_start``: durable pull consumer, idempotent batches)
    reads the N events the relay just published until all are processed. events/s likewise.
+   It runs twice, each time on a fresh gateway database from the first stream message:
+   ``projection`` with no planner statistics at all (autovacuum off for its tables, no ANALYZE:
+   what a new or busy production table looks like), and ``projection_analyze`` with an ANALYZE of
+   its tables every ANALYZE_EVERY seconds (what a well-kept autovacuum gives).
 
 Both run in the benchmark's process (one asyncio loop, like in the services) against real
-PostgreSQL and NATS; progress is watched with a count query every 0.1 s on its own connection.
+PostgreSQL and NATS. Completion is watched every 0.1 s on its own connection with a primary-key
+probe of the last event (cheap, so the watcher does not compete for the 2 cores), then confirmed
+with a full count. Each stage also reports the CPU seconds it cost per 10,000 events: this
+process, the nats-server and the database's PostgreSQL backends (the watcher's excluded), which
+stays comparable when other load shares the machine, unlike events/s.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import random
 import subprocess
 import sys
@@ -25,15 +35,17 @@ from typing import Any
 
 import asyncpg
 import orjson
+from nats.js.errors import NotFoundError
 from ulid import ULID
 
 from bench.platform import pg_dsn
-from bench.tools import Profiler, say
+from bench.tools import Profiler, cpu_seconds, say
 from cimahi_gateway.config import GatewaySettings
 from cimahi_gateway.requests import projection
 from cimahi_shared.app import build_runtime
 from cimahi_shared.db import create_engine, create_session_factory
 from cimahi_shared.events.bus import EventBus, ensure_stream
+from cimahi_shared.events.envelope import stream_name
 from cimahi_shared.events.lifecycle import RequestLifecycleV1, UnifiedStatus, lifecycle_event
 from cimahi_shared.events.outbox import OutboxRelay
 from cimahi_shared.testing.postgres import throwaway_database
@@ -41,11 +53,12 @@ from cimahi_shared.testing.processes import NatsServer
 
 SUBJECT = "cimahi.lakami.request.lifecycle.v1"
 ANALYZE_EVERY = 3.0
-# The projection fills its tables from empty. Without fresh statistics PostgreSQL keeps the plans
-# it made for tiny tables (the processed-events check then reads every row of the consumer:
-# quadratic). autovacuum refreshes them in production; where autovacuum is off (this bench
-# machine's PostgreSQL), the watcher runs ANALYZE every ANALYZE_EVERY seconds instead.
-PROJECTION_ANALYZE = "ANALYZE processed_events, request_status, request_timeline"
+# The projection fills its tables from empty. Its statements must not depend on statistics (they
+# are missing on a new table and stale on a fast-growing one), so it is measured both without any
+# (autovacuum off for these tables) and with an ANALYZE every ANALYZE_EVERY seconds.
+PROJECTION_TABLES = ("processed_events", "request_status", "request_timeline")
+PROJECTION_ANALYZE = "ANALYZE " + ", ".join(PROJECTION_TABLES)
+STATUS_CONSUMER = "gateway-status-lakami"
 KELURAHAN = ["32.77.01.1001", "32.77.01.1002", "32.77.02.1001", "32.77.03.1001"]
 
 
@@ -92,8 +105,6 @@ def _events(n: int) -> list[tuple[str, str, bytes, datetime, int]]:
 
 
 def _migrate(module: str, env_name: str, url: str) -> None:
-    import os
-
     subprocess.run(
         [sys.executable, "-m", module, "migrate"],
         env={**os.environ, env_name: url},
@@ -103,42 +114,86 @@ def _migrate(module: str, env_name: str, url: str) -> None:
     )
 
 
-async def _count(dsn: str, sql: str) -> int:
+async def _count(dsn: str, sql: str, *args: Any) -> int:
     conn = await asyncpg.connect(dsn)
     try:
-        return int(await conn.fetchval(sql))
+        return int(await conn.fetchval(sql, *args))
     finally:
         await conn.close()
+
+
+class _Cpu:
+    """CPU seconds of this process, the nats-server and the database's backends over a stage."""
+
+    def __init__(self, conn: asyncpg.Connection, nats_pid: int | None) -> None:
+        self.conn = conn
+        self.nats_pid = nats_pid
+        self._pg_start: dict[int, float] = {}
+        self._self_start = self._nats_start = 0.0
+
+    async def _backends(self) -> dict[int, float]:
+        pids = await self.conn.fetch(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return {int(r["pid"]): cpu_seconds([int(r["pid"])]) for r in pids}
+
+    async def begin(self) -> None:
+        self._pg_start = await self._backends()
+        self._self_start = time.process_time()
+        self._nats_start = cpu_seconds([self.nats_pid]) if self.nats_pid else 0.0
+
+    async def end(self, events: int) -> dict[str, float]:
+        backends = await self._backends()
+        pg = sum(cpu - self._pg_start.get(pid, 0.0) for pid, cpu in backends.items())
+        own = time.process_time() - self._self_start
+        nats = (cpu_seconds([self.nats_pid]) - self._nats_start) if self.nats_pid else 0.0
+        per = 10_000 / events
+        return {
+            "python_s_per_10k": own * per,
+            "postgres_s_per_10k": pg * per,
+            "nats_s_per_10k": nats * per,
+            "total_s_per_10k": (own + pg + nats) * per,
+        }
 
 
 async def _wait(
-    dsn: str, sql: str, done: Any, limit_s: float, *, analyze: str | None = None
+    conn: asyncpg.Connection,
+    probe: tuple[str, tuple[Any, ...]],
+    check: tuple[str, Any],
+    limit_s: float,
+    *,
+    analyze: str | None = None,
 ) -> float:
-    """Seconds until ``done(count)`` holds (polling every 0.1 s), bounded by ``limit_s``.
+    """Seconds until ``probe`` returns true and then ``check``'s count satisfies its predicate.
 
+    The probe (a primary-key lookup of the last event) runs every 0.1 s; the full count only once
+    the probe says done (and again each 0.1 s should it still be short). Bounded by ``limit_s``.
     ``analyze``: a statement run every ANALYZE_EVERY seconds meanwhile (autovacuum's job).
     """
-    conn = await asyncpg.connect(dsn)
+    probe_sql, probe_args = probe
+    check_sql, done = check
     start = last_analyze = time.perf_counter()
-    try:
-        while time.perf_counter() - start < limit_s:
-            if done(int(await conn.fetchval(sql))):
-                return time.perf_counter() - start
-            if analyze and time.perf_counter() - last_analyze >= ANALYZE_EVERY:
-                await conn.execute(analyze)
-                last_analyze = time.perf_counter()
-            await asyncio.sleep(0.1)
-    finally:
-        await conn.close()
-    raise TimeoutError(f"not done after {limit_s:.0f}s: {sql}")
+    while time.perf_counter() - start < limit_s:
+        if await conn.fetchval(probe_sql, *probe_args) and done(
+            int(await conn.fetchval(check_sql))
+        ):
+            return time.perf_counter() - start
+        if analyze and time.perf_counter() - last_analyze >= ANALYZE_EVERY:
+            await conn.execute(analyze)
+            last_analyze = time.perf_counter()
+        await asyncio.sleep(0.1)
+    raise TimeoutError(f"not done after {limit_s:.0f}s: {check_sql}")
 
 
-async def _relay(lakami_url: str, nats_url: str, n: int, limit_s: float) -> dict[str, Any]:
+async def _relay(
+    lakami_url: str, nats_url: str, nats_pid: int | None, rows: list[Any], limit_s: float
+) -> dict[str, Any]:
+    n = len(rows)
     dsn = pg_dsn(lakami_url)
     conn = await asyncpg.connect(dsn)
     try:
         t0 = time.perf_counter()
-        rows = _events(n)
         await conn.copy_records_to_table(
             "outbox",
             records=rows,
@@ -147,24 +202,31 @@ async def _relay(lakami_url: str, nats_url: str, n: int, limit_s: float) -> dict
         await conn.execute("ANALYZE outbox")
         load_seconds = time.perf_counter() - t0
         avg_bytes = sum(len(r[2]) for r in rows) / n
+        engine = create_engine(lakami_url)
+        bus = EventBus(nats_url, name="bench-relay")
+        await bus.start()
+        await asyncio.wait_for(bus.connected.wait(), 10)
+        await ensure_stream(bus.js, "lakami")
+        relay = OutboxRelay(
+            service="bench", session_factory=create_session_factory(engine), bus=bus
+        )
+        cpu = _Cpu(conn, nats_pid)
+        try:
+            await cpu.begin()
+            await relay.start()
+            seconds = await _wait(
+                conn,
+                ("SELECT published_at IS NOT NULL FROM outbox WHERE id = $1", (rows[-1][0],)),
+                ("SELECT count(*) FROM outbox WHERE published_at IS NULL", lambda c: c == 0),
+                limit_s,
+            )
+            cpu_use = await cpu.end(n)
+        finally:
+            await relay.stop()
+            await bus.stop()
+            await engine.dispose()
     finally:
         await conn.close()
-    engine = create_engine(lakami_url)
-    bus = EventBus(nats_url, name="bench-relay")
-    await bus.start()
-    await asyncio.wait_for(bus.connected.wait(), 10)
-    await ensure_stream(bus.js, "lakami")
-
-    relay = OutboxRelay(service="bench", session_factory=create_session_factory(engine), bus=bus)
-    try:
-        await relay.start()
-        seconds = await _wait(
-            dsn, "SELECT count(*) FROM outbox WHERE published_at IS NULL", lambda c: c == 0, limit_s
-        )
-    finally:
-        await relay.stop()
-        await bus.stop()
-        await engine.dispose()
     return {
         "events": n,
         "event_bytes": round(avg_bytes),
@@ -172,18 +234,20 @@ async def _relay(lakami_url: str, nats_url: str, n: int, limit_s: float) -> dict
         "seconds": seconds,
         "events_per_s": n / seconds,
         "batch_size": relay.batch_size,
+        "cpu": cpu_use,
     }
 
 
-async def _autovacuum_on(dsn: str) -> bool:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return str(await conn.fetchval("SHOW autovacuum")) == "on"
-    finally:
-        await conn.close()
-
-
-async def _projection(gateway_url: str, nats_url: str, n: int, limit_s: float) -> dict[str, Any]:
+async def _projection(
+    gateway_url: str,
+    nats_url: str,
+    nats_pid: int | None,
+    last_event_id: str,
+    n: int,
+    limit_s: float,
+    *,
+    analyze: bool,
+) -> dict[str, Any]:
     settings = GatewaySettings(
         database_url=gateway_url,
         nats_url=nats_url,
@@ -193,19 +257,39 @@ async def _projection(gateway_url: str, nats_url: str, n: int, limit_s: float) -
     runtime = build_runtime(settings, agency=None)
     await runtime.bus.start()
     await asyncio.wait_for(runtime.bus.connected.wait(), 10)
-    dsn = pg_dsn(gateway_url)
-    autovacuum = await _autovacuum_on(dsn)
+    # Each run reads the stream from its first message: a fresh durable consumer.
+    with contextlib.suppress(NotFoundError):
+        await runtime.bus.js.delete_consumer(stream_name("lakami"), STATUS_CONSUMER)
+    conn = await asyncpg.connect(pg_dsn(gateway_url))
+    if not analyze:
+        for table in PROJECTION_TABLES:
+            await conn.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = off)")
+    cpu = _Cpu(conn, nats_pid)
     try:
+        await cpu.begin()
         await projection.on_start(runtime)
         seconds = await _wait(
-            dsn, "SELECT count(*) FROM processed_events", lambda c: c >= n, limit_s,
-            analyze=None if autovacuum else PROJECTION_ANALYZE,
-        )  # fmt: skip
+            conn,
+            (
+                "SELECT EXISTS (SELECT 1 FROM processed_events"
+                " WHERE consumer = $1 AND event_id = $2)",
+                (STATUS_CONSUMER, last_event_id),
+            ),
+            ("SELECT count(*) FROM processed_events", lambda c: c >= n),
+            limit_s,
+            analyze=PROJECTION_ANALYZE if analyze else None,
+        )
+        cpu_use = await cpu.end(n)
+        stats = await conn.fetchval(
+            "SELECT count(*) FROM pg_stats WHERE tablename = 'processed_events'"
+        )
     finally:
         await projection.on_stop(runtime)
         await runtime.bus.stop()
         await runtime.http.aclose()
         await runtime.engine.dispose()
+        await conn.close()
+    dsn = pg_dsn(gateway_url)
     rows = await _count(dsn, "SELECT count(*) FROM request_status")
     timeline = await _count(dsn, "SELECT count(*) FROM request_timeline")
     return {
@@ -213,11 +297,21 @@ async def _projection(gateway_url: str, nats_url: str, n: int, limit_s: float) -
         "seconds": seconds,
         "events_per_s": n / seconds,
         "batch_size": settings.status_consumer_batch,
-        "autovacuum": autovacuum,
-        "analyze_every_s": None if autovacuum else ANALYZE_EVERY,
+        "statistics": f"ANALYZE every {ANALYZE_EVERY:g} s" if analyze else "none",
+        "analyze_every_s": ANALYZE_EVERY if analyze else None,
+        "had_statistics_at_end": bool(stats),
         "request_rows": rows,
         "timeline_rows": timeline,
+        "cpu": cpu_use,
     }
+
+
+def _cpu_text(result: dict[str, Any]) -> str:
+    c = result["cpu"]
+    return (
+        f"CPU per 10k events {c['total_s_per_10k']:.2f} s (python {c['python_s_per_10k']:.2f},"
+        f" postgres {c['postgres_s_per_10k']:.2f}, nats {c['nats_s_per_10k']:.2f})"
+    )
 
 
 def run(
@@ -225,23 +319,36 @@ def run(
 ) -> dict[str, Any]:
     n = 20_000 if quick else 100_000
     timeout = 240.0
-    out: dict[str, Any] = {"events": n}
+    out: dict[str, Any] = {"events": n, "load_before": os.getloadavg()}
     with ExitStack() as stack:
         lakami_url = stack.enter_context(throwaway_database("cimahi_bench_p3_lakami"))
         gateway_url = stack.enter_context(throwaway_database("cimahi_bench_p3_gateway"))
+        analyzed_url = stack.enter_context(throwaway_database("cimahi_bench_p3_gateway"))
         _migrate("cimahi_lakami", "LAKAMI_DATABASE_URL", lakami_url)
         _migrate("cimahi_gateway", "GATEWAY_DATABASE_URL", gateway_url)
+        _migrate("cimahi_gateway", "GATEWAY_DATABASE_URL", analyzed_url)
         log = stack.enter_context((work_dir / "p3-nats.log").open("wb"))
         server = NatsServer(work_dir / "p3-nats", log=log).start()
         stack.callback(server.stop)
+        nats_pid = server.proc.pid if server.proc is not None else None
+        rows = _events(n)
         say(f"P3: relaying {n:,} outbox events to NATS")
         with Profiler(profile_dir, f"{stem}-p3-relay-profile.txt") as prof:
-            out["relay"] = asyncio.run(_relay(lakami_url, server.url, n, timeout))
+            out["relay"] = asyncio.run(_relay(lakami_url, server.url, nats_pid, rows, timeout))
         out["relay"]["profile"] = prof.summary
-        say(f"  relay {out['relay']['events_per_s']:,.0f} events/s")
-        say(f"P3: projecting {n:,} lifecycle events into the gateway's status tables")
-        with Profiler(profile_dir, f"{stem}-p3-projection-profile.txt") as prof:
-            out["projection"] = asyncio.run(_projection(gateway_url, server.url, n, timeout))
-        out["projection"]["profile"] = prof.summary
-        say(f"  projection {out['projection']['events_per_s']:,.0f} events/s")
+        say(f"  relay {out['relay']['events_per_s']:,.0f} events/s; {_cpu_text(out['relay'])}")
+        last_id = rows[-1][0]
+        for key, url, analyze in (
+            ("projection", gateway_url, False),
+            ("projection_analyze", analyzed_url, True),
+        ):
+            what = f"ANALYZE every {ANALYZE_EVERY:g} s" if analyze else "no statistics"
+            say(f"P3: projecting {n:,} lifecycle events into the gateway's status tables ({what})")
+            with Profiler(profile_dir, f"{stem}-p3-{key.replace('_', '-')}-profile.txt") as prof:
+                out[key] = asyncio.run(
+                    _projection(url, server.url, nats_pid, last_id, n, timeout, analyze=analyze)
+                )
+            out[key]["profile"] = prof.summary
+            say(f"  projection {out[key]['events_per_s']:,.0f} events/s; {_cpu_text(out[key])}")
+    out["load_after"] = os.getloadavg()
     return out

@@ -113,6 +113,17 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
 
     for case in P1_CASES:
         _judge_p1(results, case, add)
+    lab = results.get("p1_lab") or {}
+    if lab.get("summary"):
+        gw = next(x for x in lab["summary"] if x["variant"] == "gateway")
+        ng = next(x for x in lab["summary"] if x["variant"] == "nginx")
+        add(
+            "P1 gateway CPU per request [lab, saturated]",
+            f"{_f(gw['front_cpu_us_per_req'], 0)} us at {_f(gw['rps'], 0)} rps "
+            f"(nginx {_f(ng['front_cpu_us_per_req'], 0)} us at {_f(ng['rps'], 0)} rps)",
+            gw["front_cpu_us_per_req"] <= 150,
+            "static upstream: the front door is the bottleneck",
+        )
     p2 = results.get("p2")
     if p2:
         api = p2["api_visible"]
@@ -199,6 +210,25 @@ def markdown(results: dict[str, Any], targets: list[dict[str, Any]], stem: str) 
         lines += _profile(
             p1.get("lakami_profile"), "LAKAMI profile during an extra direct GET round (c=32)"
         )
+    lab = results.get("p1_lab") or {}
+    if lab.get("summary"):
+        lines += [
+            "",
+            "## P1 lab: the front door alone (static upstream)",
+            "",
+            f"Front door pinned to CPU 0; nginx returning a fixed JSON as the upstream on CPU 1; "
+            f"wrk GET with the token, c={lab['connections']}; medians of {lab['rounds']} "
+            f"alternating round(s) of {lab['round_seconds']:.0f} s. See bench/p1_frontdoor_lab.py.",
+            "",
+            "| front door | rps | vs nginx | p50 ms | p99 ms | CPU us/req | errors |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for x in lab["summary"]:
+            lines.append(
+                f"| {x['variant']} | {_f(x['rps'], 0)} | {_f(x['rps_vs_nginx'], 2)} | "
+                f"{_f(x['p50_ms'], 2)} | {_f(x['p99_ms'], 2)} | "
+                f"{_f(x['front_cpu_us_per_req'], 0)} | {x['errors']} |"
+            )
     p2 = results.get("p2")
     for run in [p2, p2.get("lower_rate")] if p2 else []:
         if not run:

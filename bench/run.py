@@ -15,7 +15,7 @@ from typing import Any
 from bench import report
 from bench.tools import ROOT, commit, ensure_tools, machine, say
 
-ALL = ("p1", "p2", "p3", "p4")
+ALL = ("p1", "lab", "p2", "p3", "p4")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="short version for development (~3 min)"
     )
     parser.add_argument(
-        "--scenarios", default=",".join(ALL), help="comma-separated subset of p1,p2,p3,p4"
+        "--scenarios", default=",".join(ALL), help="comma-separated subset of p1,lab,p2,p3,p4"
     )
     parser.add_argument(
         "--backend", choices=("auto", "postgresql", "sqlite"), default="auto",
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             else:
                 results["p3"] = {"skipped": "needs PostgreSQL"}
-        if {"p1", "p2", "p4"} & set(scenarios):
+        if {"p1", "lab", "p2", "p4"} & set(scenarios):
             with plat.running_platform(work_dir, backend=backend) as p:
                 if "p1" in scenarios:
                     from bench import p1_gateway_hop
@@ -93,6 +93,12 @@ def main(argv: list[str] | None = None) -> int:
                         nginx_bin=tools["nginx"],
                         profile_dir=None if args.no_profile else args.out,
                         stem=stem,
+                    )
+                if "lab" in scenarios:
+                    from bench import p1_frontdoor_lab
+
+                    results["p1_lab"] = p1_frontdoor_lab.run(
+                        p, quick=args.quick, nginx_bin=tools["nginx"]
                     )
                 if "p2" in scenarios:
                     from bench import p2_status_propagation
