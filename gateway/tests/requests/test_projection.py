@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
+import random
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -210,6 +212,78 @@ class TestApplyLifecycle:
                 .where(TimelineEntry.tracking_no.in_(numbers))
             )
         assert count == 2400
+
+    async def test_one_batch_mixing_new_advanced_stale_and_foreign_events(
+        self, session_factory: Factory, make_event: MakeEvent
+    ) -> None:
+        """Rows the upsert advanced, rows it left alone (a late step, another agency's), new rows."""
+        ours, late, theirs, new = (new_tracking_no() for _ in range(4))
+        await project(
+            session_factory,
+            [make_event(ours, 1), make_event(late, 1), make_event(late, 3, "completed")],
+        )
+        await project(session_factory, [make_event(theirs, 1, agency="epbb", owner_sub="x")])
+        batch = [
+            make_event(ours, 2, "in_review"),  # advances
+            make_event(late, 2, "in_review"),  # late: fills its slot only
+            make_event(theirs, 5, "completed"),  # lakami's event for epbb's request: refused
+            make_event(new, 1),  # inserts
+        ]
+        assert await project(session_factory, batch) == 4
+        rows = {no: await current(session_factory, no) for no in (ours, late, theirs, new)}
+        assert {no: (r.agency, r.last_sequence) for no, r in rows.items() if r} == {
+            ours: ("lakami", 2),
+            late: ("lakami", 3),
+            theirs: ("epbb", 1),
+            new: ("lakami", 1),
+        }
+        assert [s for s, *_ in await timeline(session_factory, late)] == [1, 2, 3]
+        assert [s for s, *_ in await timeline(session_factory, ours)] == [1, 2]
+        assert [s for s, *_ in await timeline(session_factory, theirs)] == [1]
+
+    async def test_an_older_event_after_a_newer_one_in_the_same_batch(
+        self, session_factory: Factory, make_event: MakeEvent
+    ) -> None:
+        no = new_tracking_no()
+        newer, older = make_event(no, 2, "rejected", note="ditolak"), make_event(no, 1)
+        assert await project(session_factory, [newer, older, newer]) == 2
+        row = await current(session_factory, no)
+        assert row is not None
+        assert (row.status, row.last_sequence) == ("rejected", 2)
+        assert await timeline(session_factory, no) == [
+            (1, "submitted", None),
+            (2, "rejected", "ditolak"),
+        ]
+
+    @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+    async def test_concurrent_batches_of_the_same_requests_converge(
+        self, session_factory: Factory, make_event: MakeEvent
+    ) -> None:
+        """As the consumer applies two batches at once on PostgreSQL: no deadlock, no step lost,
+        the highest sequence wins whichever transaction commits first."""
+        numbers = sorted(new_tracking_no() for _ in range(40))
+        steps = [make_event(no, seq) for no in numbers for seq in (1, 2, 3, 4)]
+        random.Random(5).shuffle(steps)
+        batches = [steps[i::4] for i in range(4)]
+        await asyncio.gather(*(project(session_factory, b) for b in batches))
+        await asyncio.gather(*(project(session_factory, b) for b in reversed(batches)))
+        async with session_factory() as session:
+            sequences = set(
+                (
+                    await session.scalars(
+                        select(TrackedRequest.last_sequence).where(
+                            TrackedRequest.tracking_no.in_(numbers)
+                        )
+                    )
+                ).all()
+            )
+            entries = await session.scalar(
+                select(func.count())
+                .select_from(TimelineEntry)
+                .where(TimelineEntry.tracking_no.in_(numbers))
+            )
+        assert sequences == {4}
+        assert entries == 160
 
 
 @st.composite

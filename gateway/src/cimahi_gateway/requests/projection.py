@@ -130,8 +130,15 @@ def _write(session: Session) -> None:
     if batch is None or not batch.current:
         return
     current = [batch.current[no] for no in sorted(batch.current)]
-    repository.upsert_current(session, current)
-    owners = repository.agencies_of(session, [row["tracking_no"] for row in current])
+    # Rows the upsert inserted or advanced are known to be of the event's agency; only the others
+    # (stale events, or another agency's request) need their owner looked up.
+    advanced = repository.upsert_current(session, current)
+    owners = {no: batch.current[no]["agency"] for no in advanced}
+    owners.update(
+        repository.agencies_of(
+            session, [row["tracking_no"] for row in current if row["tracking_no"] not in advanced]
+        )
+    )
     entries = []
     for key in sorted(batch.timeline):
         tracking_no = key[0]
@@ -226,6 +233,9 @@ async def on_start(runtime: Runtime) -> None:
             handler=_handler_for(agency),
             ensure_stream=_stream_creator(runtime, agency),
             batch_size=settings.status_consumer_batch,
+            # The projection is order-safe and idempotent: on PostgreSQL two batches may be
+            # applied at once (one's database round trips overlap the next one's parsing).
+            concurrency=2 if runtime.engine.dialect.name == "postgresql" else 1,
         )
         await consumer.start()
         consumers.append(consumer)

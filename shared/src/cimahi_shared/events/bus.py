@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import nats
+import orjson
 from nats.aio.client import Client as NatsClient
+from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.js.api import StorageType, StreamConfig
 from nats.js.client import JetStreamContext
 from nats.js.errors import BadRequestError
@@ -15,6 +21,29 @@ from nats.js.errors import BadRequestError
 from cimahi_shared.events.envelope import stream_name
 
 logger = logging.getLogger("cimahi.nats")
+
+_WAITING = "no PubAck in time"
+
+
+@dataclass(slots=True)
+class PublishOutcome:
+    """What JetStream answered for a batch given to ``EventBus.publish_batch``.
+
+    ``results[i]`` is None when message i was stored (or was a duplicate of a stored message),
+    else why not. It is shorter than the batch when sending failed part-way (``send_error``):
+    the later messages were not sent.
+    """
+
+    results: list[str | None] = field(default_factory=list)
+    send_error: str | None = None
+
+
+@dataclass(slots=True)
+class _AckWait:
+    results: list[str | None]
+    done: asyncio.Future[None]
+    remaining: int = 0
+    sending: bool = True
 
 
 class EventBus:
@@ -27,6 +56,12 @@ class EventBus:
         self._js: JetStreamContext | None = None
         self._task: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
+        # publish_batch: one reply subscription; each batch waits under its own number.
+        self._ack_prefix = ""
+        self._ack_sub: Subscription | None = None
+        self._ack_lock = asyncio.Lock()
+        self._ack_waits: dict[int, _AckWait] = {}
+        self._batch_numbers = itertools.count(1)
 
     async def start(self) -> None:
         """Begin connecting; the service starts even when NATS is down (the outbox keeps events)."""
@@ -71,11 +106,98 @@ class EventBus:
         return self._nc is not None and self._nc.is_connected
 
     @property
+    def nc(self) -> NatsClient:
+        """The NATS client; raises if the first connection has not been made yet."""
+        if self._nc is None:
+            raise ConnectionError("NATS is not connected yet")
+        return self._nc
+
+    @property
     def js(self) -> JetStreamContext:
         """The JetStream context; raises if the first connection has not been made yet."""
         if self._js is None:
             raise ConnectionError("NATS is not connected yet")
         return self._js
+
+    async def publish_batch(
+        self, messages: Sequence[tuple[str, bytes, str]], *, ack_wait: float
+    ) -> PublishOutcome:
+        """Publish ``(subject, payload, msg_id)`` messages to JetStream and await their PubAcks.
+
+        The messages go out in order on this connection (so the stream keeps each subject's order),
+        each with ``Nats-Msg-Id: msg_id``; then the PubAcks are awaited together, at most
+        ``ack_wait`` seconds. A PubAck arriving later is ignored (the message counts as not
+        confirmed; publishing it again is a no-op in the stream's duplicate window).
+        """
+        nc = self._nc
+        if nc is None:
+            raise ConnectionError("NATS is not connected yet")
+        outcome = PublishOutcome()
+        if not messages:
+            return outcome
+        prefix = await self._ack_inbox(nc)
+        number = next(self._batch_numbers)
+        wait = _AckWait([_WAITING] * len(messages), asyncio.get_running_loop().create_future())
+        self._ack_waits[number] = wait
+        try:
+            reply = f"{prefix}.{number}."
+            publish = nc.publish
+            sent = 0
+            try:
+                for subject, payload, msg_id in messages:
+                    wait.remaining += 1  # before the send: its PubAck may come during an await
+                    await publish(
+                        subject, payload, reply=f"{reply}{sent}", headers={"Nats-Msg-Id": msg_id}
+                    )
+                    sent += 1
+            except Exception as exc:
+                wait.remaining -= 1  # the one that did not go out
+                outcome.send_error = f"{type(exc).__name__}: {exc}"
+            del wait.results[sent:]
+            wait.sending = False
+            if wait.remaining > 0:
+                await asyncio.wait((wait.done,), timeout=ack_wait)
+        finally:
+            del self._ack_waits[number]
+        outcome.results = wait.results
+        return outcome
+
+    async def _ack_inbox(self, nc: NatsClient) -> str:
+        if self._ack_sub is None:
+            async with self._ack_lock:
+                if self._ack_sub is None:
+                    prefix = nc.new_inbox()
+                    self._ack_sub = await nc.subscribe(prefix + ".>", cb=self._on_ack)
+                    self._ack_prefix = prefix
+        return self._ack_prefix
+
+    async def _on_ack(self, msg: Msg) -> None:
+        _, number, index = msg.subject.rsplit(".", 2)
+        wait = self._ack_waits.get(int(number))
+        if wait is None:
+            return  # a late PubAck of a batch that stopped waiting
+        i = int(index)
+        if i >= len(wait.results) or wait.results[i] is not _WAITING:
+            return
+        result: str | None
+        if msg.headers and msg.headers.get("Status") == "503":
+            result = "no stream for the subject (503 no responders)"
+        else:
+            try:
+                body = orjson.loads(msg.data)
+                error = body.get("error") if isinstance(body, dict) else "not a PubAck"
+                result = None if error is None else str(error)
+            except orjson.JSONDecodeError:
+                result = "not a PubAck"
+        wait.results[i] = result
+        wait.remaining -= 1
+        if wait.remaining == 0 and not wait.sending and not wait.done.done():
+            wait.done.set_result(None)
+
+    async def flush(self) -> None:
+        """Wait until the server has processed everything sent so far (a PING/PONG round trip)."""
+        if self._nc is not None and self._nc.is_connected:
+            await self._nc.flush(timeout=2)
 
     async def check(self) -> None:
         """Readiness check: raise when NATS is not reachable."""
