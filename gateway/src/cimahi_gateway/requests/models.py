@@ -64,7 +64,11 @@ class TimelineEntry(Base):
 
 
 # Every list is ordered by (submitted_at DESC, tracking_no DESC) and paged by keyset; each index
-# below serves one visibility scope as a single range read backwards, with no sort.
+# below serves one visibility scope as range reads backwards, with no sort and no row read only to
+# be filtered out. An officer's scope is read one status at a time (one range per status, merged
+# when several or all statuses are listed, see repository.list_visible): a status filter never
+# reads past the scope's requests in other statuses, and the scope has no second index the
+# planner could pick instead when it has no statistics.
 Index(
     "ix_request_status_owner",
     TrackedRequest.owner_sub,
@@ -72,16 +76,18 @@ Index(
     TrackedRequest.tracking_no,
 )
 Index(
-    "ix_request_status_agency_area",
+    "ix_request_status_agency_area_status",
     TrackedRequest.agency,
     TrackedRequest.area,
+    TrackedRequest.status,
     TrackedRequest.submitted_at,
     TrackedRequest.tracking_no,
 )
 Index(
-    "ix_request_status_agency_kecamatan",
+    "ix_request_status_agency_kecamatan_status",
     TrackedRequest.agency,
     TrackedRequest.kecamatan,
+    TrackedRequest.status,
     TrackedRequest.submitted_at,
     TrackedRequest.tracking_no,
 )

@@ -6,22 +6,22 @@ import base64
 import binascii
 import json
 import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cimahi_gateway.requests import repository
 from cimahi_gateway.requests.repository import Visibility
-from cimahi_gateway.requests.schemas import (
-    RequestDetail,
-    RequestListQuery,
-    RequestPage,
-    RequestSummary,
-    TimelineEntryRead,
-)
+from cimahi_gateway.requests.schemas import RequestListQuery
 from cimahi_shared.auth import Principal
 from cimahi_shared.errors import Forbidden, InvalidInput, NotFound
+
+# Opens the connection a read runs on (see router.reading).
+Reading = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
 _KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 
@@ -75,41 +75,54 @@ def _start_of(day: date, zone: ZoneInfo) -> datetime:
 
 
 async def list_requests(
-    session: AsyncSession, *, principal: Principal, query: RequestListQuery, zone: ZoneInfo
-) -> RequestPage:
-    """One page of the caller's visible requests, newest submission first."""
+    reading: Reading, *, principal: Principal, query: RequestListQuery, zone: ZoneInfo
+) -> dict[str, Any]:
+    """One page of the caller's visible requests, newest submission first (``RequestPage``).
+
+    Who may see what and the cursor are checked before a database connection is taken.
+    """
     scope = visibility_for(principal)
     after = decode_cursor(query.cursor) if query.cursor else None
-    rows = await repository.list_visible(
-        session,
-        scope=scope,
-        agency=query.agency,
-        statuses=[s.value for s in query.status],
-        submitted_from=_start_of(query.submitted_from, zone) if query.submitted_from else None,
-        submitted_before=(
-            _start_of(query.submitted_to + timedelta(days=1), zone) if query.submitted_to else None
-        ),
-        after=after,
-        limit=query.limit + 1,
-    )
+    async with reading() as conn:
+        rows = await repository.list_visible(
+            conn,
+            scope=scope,
+            agency=query.agency,
+            statuses=[s.value for s in query.status],
+            submitted_from=_start_of(query.submitted_from, zone) if query.submitted_from else None,
+            submitted_before=(
+                _start_of(query.submitted_to + timedelta(days=1), zone)
+                if query.submitted_to
+                else None
+            ),
+            after=after,
+            limit=query.limit + 1,
+        )
     page, more = rows[: query.limit], len(rows) > query.limit
     next_cursor = encode_cursor(page[-1].submitted_at, page[-1].tracking_no) if more else None
-    return RequestPage(
-        items=[RequestSummary.model_validate(row) for row in page], next_cursor=next_cursor
-    )
+    # Plain dicts of the RequestSummary fields: the rows come from our own projection, so they
+    # are encoded as they are (schemas.RequestPage documents the shape; tests check they agree).
+    fields = repository.SUMMARY_FIELDS
+    return {
+        "items": [dict(zip(fields, row, strict=True)) for row in page],
+        "next_cursor": next_cursor,
+    }
 
 
 async def get_request(
-    session: AsyncSession, *, principal: Principal, tracking_no: str
-) -> RequestDetail:
-    """A visible request with its timeline; a missing and a hidden one give the same 404."""
+    reading: Reading, *, principal: Principal, tracking_no: str
+) -> dict[str, Any]:
+    """A visible request with its timeline (``RequestDetail``); missing or hidden: the same 404."""
     scope = visibility_for(principal)
-    found = await repository.get_visible(session, scope=scope, tracking_no=tracking_no)
-    if found is None:
+    async with reading() as conn:
+        rows = await repository.get_visible(conn, scope=scope, tracking_no=tracking_no)
+    if not rows:
         raise RequestNotFound()
-    timeline = await repository.timeline_of(session, tracking_no)
-    summary = RequestSummary.model_validate(found)
-    return RequestDetail(
-        **summary.model_dump(),
-        timeline=[TimelineEntryRead.model_validate(entry) for entry in timeline],
-    )
+    summary_width = len(repository.SUMMARY_FIELDS)
+    detail: dict[str, Any] = dict(zip(repository.SUMMARY_FIELDS, rows[0], strict=False))
+    detail["timeline"] = [
+        dict(zip(repository.TIMELINE_FIELDS, row[summary_width:], strict=True))
+        for row in rows
+        if row.sequence is not None
+    ]
+    return detail
