@@ -384,6 +384,10 @@ def plots(results: dict[str, Any], out_dir: Path, stem: str) -> list[str]:
         plt.close(fig)
         made.append(name)
 
+    lab = results.get("p1_lab") or {}
+    if lab.get("summary"):
+        made.append(_lab_plot(lab, out_dir, stem))
+
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.5), squeeze=False)
     ax2, ax3, ax4 = axes[0]
     p2 = results.get("p2")
@@ -409,8 +413,14 @@ def plots(results: dict[str, Any], out_dir: Path, stem: str) -> list[str]:
         ax2.legend(fontsize=8)
     p3 = results.get("p3")
     if p3:
-        keys = [k for k in ("relay", "projection") if k in p3]
-        ax3.bar(keys, [p3[k]["events_per_s"] for k in keys], color="#1f77b4")
+        keys = [
+            k for k in ("relay", "relay_analyze", "projection", "projection_analyze") if k in p3
+        ]
+        ax3.bar(
+            [k.replace("_analyze", "\n(statistics)") for k in keys],
+            [p3[k]["events_per_s"] for k in keys],
+            color=["#1f77b4" if k.endswith("_analyze") else "#ff7f0e" for k in keys],
+        )
         ax3.axhline(10_000, color="red", ls="--", lw=1, label="target 10,000/s")
         ax3.set_ylabel("events/s")
         ax3.set_title(f"P3 event pipeline ({p3['events']:,} events, PostgreSQL)")
@@ -447,3 +457,42 @@ def write(
     md_path = out_dir / f"{stem}.md"
     md_path.write_text(markdown(results, targets, stem))
     return json_path, md_path, targets
+
+
+LAB_COLOURS = {"nginx": "#2ca02c", "asgi-aiohttp": "#d62728", "asgi-pool": "#9467bd",
+               "gateway": "#1f77b4"}  # fmt: skip
+
+
+def _lab_plot(lab: dict[str, Any], out_dir: Path, stem: str) -> str:
+    """The lab's front doors side by side: throughput, CPU per request, latency percentiles."""
+    rows = lab["summary"]
+    names = [r["variant"] for r in rows]
+    colours = [LAB_COLOURS.get(n, "#7f7f7f") for n in names]
+    fig, (a1, a2, a3) = plt.subplots(1, 3, figsize=(15, 4.5))
+    a1.bar(names, [r["rps"] for r in rows], color=colours)
+    a1.set_ylabel("requests/s")
+    a1.set_title("throughput (front door saturated)")
+    a2.bar(names, [r["front_cpu_us_per_req"] for r in rows], color=colours)
+    a2.axhline(150, color="red", ls="--", lw=1, label="gateway target 150 us")
+    a2.set_ylabel("front-door CPU us per request")
+    a2.set_title("CPU per request")
+    a2.legend(fontsize=8)
+    xs = range(len(rows))
+    a3.bar([x - 0.2 for x in xs], [r["p50_ms"] for r in rows], 0.4, label="p50", color=colours)
+    a3.bar([x + 0.2 for x in xs], [r["p99_ms"] for r in rows], 0.4, label="p99", color=colours,
+           alpha=0.4)  # fmt: skip
+    a3.set_xticks(list(xs))
+    a3.set_xticklabels(names)
+    a3.set_ylabel("ms (solid p50, light p99)")
+    a3.set_title("latency")
+    for ax in (a1, a2, a3):
+        ax.tick_params(axis="x", labelsize=8)
+    fig.suptitle(
+        f"P1 lab: front doors pinned to CPU 0 before a static upstream, c={lab['connections']}, "
+        f"medians of {lab['rounds']} rounds"
+    )
+    fig.tight_layout()
+    name = f"{stem}-p1-lab.png"
+    fig.savefig(out_dir / name, dpi=110)
+    plt.close(fig)
+    return name
