@@ -157,5 +157,11 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             rt.relay.wake()
 
 
+async def _runtime_dependency(request: Request) -> Runtime:
+    # An ``async def`` dependency: FastAPI would run a plain ``def`` one in a worker thread.
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(_runtime_dependency)]

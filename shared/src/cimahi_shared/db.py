@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, MetaData, event, exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -14,7 +15,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -66,8 +67,10 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     if is_sqlite_url(url):
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
     engine = create_async_engine(url, **kwargs)
+    if not is_sqlite_url(url):
+        _ping_idle_connections(engine)
     if is_sqlite_url(url):
 
         @event.listens_for(engine.sync_engine, "connect")
@@ -87,6 +90,50 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+# A pooled connection idle for longer than this is pinged before it is handed out again.
+PING_AFTER_IDLE_SECONDS = 1.0
+_IDLE_SINCE = "cimahi_idle_since"
+
+
+def _ping_idle_connections(engine: AsyncEngine) -> None:
+    """``pool_pre_ping`` for connections that sat idle, not for every checkout.
+
+    SQLAlchemy's pre-ping costs three round trips (BEGIN, ``;``, ROLLBACK on asyncpg) at every
+    checkout. A connection used a moment ago by another request needs no ping: one that was
+    closed under us is noticed by asyncpg (``is_closed``); one idle for more than
+    ``PING_AFTER_IDLE_SECONDS`` (server restart, idle timeout, network) is pinged as before, and
+    a failed ping makes the pool replace it (``DisconnectionError``).
+    """
+    sync_engine = engine.sync_engine
+    dialect = sync_engine.dialect
+
+    @event.listens_for(sync_engine, "connect")
+    def _fresh(_dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkin")
+    def _idle(_dbapi_conn: Any, record: ConnectionPoolEntry) -> None:
+        record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(sync_engine, "checkout")
+    def _check(dbapi_conn: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
+        idle_since = record.info.get(_IDLE_SINCE)
+        driver = getattr(dbapi_conn, "driver_connection", None)
+        closed = driver is not None and bool(getattr(driver, "is_closed", lambda: False)())
+        if (
+            not closed
+            and idle_since is not None
+            and time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS
+        ):
+            return
+        try:
+            if closed:
+                raise exc.DisconnectionError("the connection was closed")
+            dialect.do_ping(dbapi_conn)
+        except Exception as error:
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

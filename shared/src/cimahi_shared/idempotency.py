@@ -12,11 +12,13 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from typing import Any
 
 import orjson
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import CursorResult, Executable, Row, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cimahi_shared.auth import TokenVerifier
@@ -47,6 +49,14 @@ class IdempotencyMiddleware:
         self.session_factory = session_factory
         self.verifier = verifier
         self.ttl = timedelta(seconds=ttl_seconds)
+        bind = session_factory.kw.get("bind")
+        postgres = isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
+        self._insert: Any = pg_insert if postgres else sqlite_insert
+        self._autocommit = (
+            bind.execution_options(isolation_level="AUTOCOMMIT")
+            if postgres and isinstance(bind, AsyncEngine)
+            else None
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
@@ -124,6 +134,19 @@ class IdempotencyMiddleware:
                 logger.exception("could not store an idempotent response")
                 await self._forget(caller, key)
 
+    async def _run(self, statement: Executable) -> Row[Any] | None:
+        """Run one statement in its own transaction (a single autocommit round trip on PostgreSQL);
+        its first row, if it returns rows."""
+        if self._autocommit is not None:
+            async with self._autocommit.connect() as conn:
+                result = await conn.execute(statement)
+                return result.first() if result.returns_rows else None
+        async with self.session_factory() as session, session.begin():
+            rows = await session.execute(statement)
+            if isinstance(rows, CursorResult) and not rows.returns_rows:
+                return None
+            return rows.first()
+
     async def _caller(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
         auth = headers.get(b"authorization", b"").decode("latin-1")
         if auth.lower().startswith("bearer ") and self.verifier is not None:
@@ -134,45 +157,53 @@ class IdempotencyMiddleware:
 
     async def _claim(self, caller: str, key: str, scope: Scope, digest: str) -> _Sender | None:
         now = utcnow()
-        async with self.session_factory() as session:
-            async with session.begin():
-                await session.execute(
-                    delete(idempotency_keys).where(
-                        idempotency_keys.c.scope == caller,
-                        idempotency_keys.c.key == key,
-                        idempotency_keys.c.expires_at < now,
-                    )
+        # One statement: insert the key "in flight", or take over an expired one; a live one is
+        # left alone (and read below). Autocommitted on PostgreSQL: one round trip, no BEGIN.
+        ins = self._insert(idempotency_keys).values(
+            scope=caller,
+            key=key,
+            method=scope["method"],
+            path=scope["path"],
+            request_hash=digest,
+            state="in_flight",
+            status_code=None,
+            response_headers=None,
+            response_body=None,
+            created_at=now,
+            expires_at=now + self.ttl,
+        )
+        claim = ins.on_conflict_do_update(
+            index_elements=[idempotency_keys.c.scope, idempotency_keys.c.key],
+            set_={
+                name: ins.excluded[name]
+                for name in (
+                    "method",
+                    "path",
+                    "request_hash",
+                    "state",
+                    "status_code",
+                    "response_headers",
+                    "response_body",
+                    "created_at",
+                    "expires_at",
                 )
-                row = (
-                    await session.execute(
-                        select(idempotency_keys).where(
-                            idempotency_keys.c.scope == caller, idempotency_keys.c.key == key
-                        )
-                    )
-                ).first()
-                if row is None:
-                    try:
-                        async with session.begin_nested():
-                            await session.execute(
-                                idempotency_keys.insert().values(
-                                    scope=caller,
-                                    key=key,
-                                    method=scope["method"],
-                                    path=scope["path"],
-                                    request_hash=digest,
-                                    state="in_flight",
-                                    created_at=now,
-                                    expires_at=now + self.ttl,
-                                )
-                            )
-                        return None
-                    except IntegrityError:
-                        return _problem_sender(
-                            409,
-                            "Request in progress",
-                            "idempotency-in-flight",
-                            "A request with this Idempotency-Key is still being processed.",
-                        )
+            },
+            where=idempotency_keys.c.expires_at < now,
+        ).returning(idempotency_keys.c.scope)
+        if await self._run(claim) is not None:
+            return None
+        row = await self._run(
+            select(idempotency_keys).where(
+                idempotency_keys.c.scope == caller, idempotency_keys.c.key == key
+            )
+        )
+        if row is None:  # released by the first attempt between our two statements
+            return _problem_sender(
+                409,
+                "Request in progress",
+                "idempotency-in-flight",
+                "A request with this Idempotency-Key is still being processed.",
+            )
         if row.request_hash != digest:
             return _problem_sender(
                 422,
@@ -214,26 +245,24 @@ class IdempotencyMiddleware:
             for k, v in headers
             if k.lower() not in (b"x-request-id", b"date", b"server", b"content-length")
         ]
-        async with self.session_factory() as session, session.begin():
-            await session.execute(
-                idempotency_keys.update()
-                .where(idempotency_keys.c.scope == caller, idempotency_keys.c.key == key)
-                .values(
-                    state="done",
-                    status_code=status,
-                    response_headers=orjson.dumps(kept).decode(),
-                    response_body=body,
-                )
+        await self._run(
+            idempotency_keys.update()
+            .where(idempotency_keys.c.scope == caller, idempotency_keys.c.key == key)
+            .values(
+                state="done",
+                status_code=status,
+                response_headers=orjson.dumps(kept).decode(),
+                response_body=body,
             )
+        )
 
     async def _forget(self, caller: str, key: str) -> None:
         try:
-            async with self.session_factory() as session, session.begin():
-                await session.execute(
-                    delete(idempotency_keys).where(
-                        idempotency_keys.c.scope == caller, idempotency_keys.c.key == key
-                    )
+            await self._run(
+                delete(idempotency_keys).where(
+                    idempotency_keys.c.scope == caller, idempotency_keys.c.key == key
                 )
+            )
         except Exception:
             logger.exception("could not release an idempotency key")
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_lakami.auth import AGENCY
+from cimahi_lakami.letters.repository import RequestView
 from cimahi_lakami.models import LetterRequest
+from cimahi_shared.db import utcnow
 from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
 from cimahi_shared.events.lifecycle import (
     LIFECYCLE_V1,
@@ -21,7 +24,7 @@ from cimahi_shared.events.lifecycle import (
     UnifiedStatus,
     lifecycle_event,
 )
-from cimahi_shared.events.outbox import enqueue
+from cimahi_shared.events.tables import outbox
 
 SOURCE = "/" + AGENCY
 LETTER_REQUEST_SCHEMA_V1 = (
@@ -66,10 +69,38 @@ class LetterRequestEventV1(BaseModel):
     occurred_at: datetime
 
 
+_OUTBOX_COLUMNS = ("id", "subject", "payload", "created_at", "attempts")
+# Both events of a change in one statement (what ``cimahi_shared.events.outbox.enqueue`` writes
+# for each, without its second round trip).
+_ENQUEUE_TWO = outbox.insert().values(
+    [{c: bindparam(f"{c}_{i}") for c in _OUTBOX_COLUMNS} for i in range(2)]
+)
+
+
+async def _enqueue_both(session: AsyncSession, events: list[tuple[CloudEvent, str]]) -> None:
+    """Add the events of one change to the outbox inside the caller's transaction."""
+    if session.new or session.dirty:
+        await session.flush()  # ORM changes first, as an ORM execute would have autoflushed
+    session.info["outbox_dirty"] = True
+    params: dict[str, object] = {}
+    for i, (event, subject) in enumerate(events):
+        params.update(
+            {
+                f"id_{i}": event.id,
+                f"subject_{i}": subject,
+                f"payload_{i}": event.to_json(),
+                f"created_at_{i}": utcnow(),
+                f"attempts_{i}": 0,
+            }
+        )
+    conn = await session.connection()
+    await conn.execute(_ENQUEUE_TWO, params)
+
+
 async def publish_letter_change(
     session: AsyncSession,
     *,
-    request: LetterRequest,
+    request: LetterRequest | RequestView,
     title: str,
     verb: str,
     previous_status: str | None,
@@ -103,7 +134,6 @@ async def publish_letter_change(
         dataschema=LETTER_REQUEST_SCHEMA_V1,
         data=payload.model_dump(mode="json"),
     )
-    await enqueue(session, domain, subject=nats_subject(AGENCY, event_type))
     lifecycle = lifecycle_event(
         source=SOURCE,
         payload=RequestLifecycleV1(
@@ -122,4 +152,10 @@ async def publish_letter_change(
             due_at=request.due_at,
         ),
     )
-    await enqueue(session, lifecycle, subject=nats_subject(AGENCY, LIFECYCLE_V1))
+    await _enqueue_both(
+        session,
+        [
+            (domain, nats_subject(AGENCY, event_type)),
+            (lifecycle, nats_subject(AGENCY, LIFECYCLE_V1)),
+        ],
+    )

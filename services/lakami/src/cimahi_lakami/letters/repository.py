@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +18,164 @@ from cimahi_lakami.models import (
     LetterNumberCounter,
     LetterRequest,
     LetterRequestHistory,
+    LetterType,
 )
+
+# --- the hot paths (submit, read one) in Core: no unit of work, statements built once ---------
+
+_requests: Table = LetterRequest.__table__  # type: ignore[assignment]
+_history: Table = LetterRequestHistory.__table__  # type: ignore[assignment]
+_types: Table = LetterType.__table__  # type: ignore[assignment]
+
+
+class LetterTypeView:
+    """What a request needs of its letter type (read with the request, not as an ORM object)."""
+
+    __slots__ = (
+        "active",
+        "classification_code",
+        "code",
+        "fields",
+        "name",
+        "needs_kecamatan",
+        "time_limit_working_days",
+    )
+
+    code: str
+    name: str
+    fields: list[dict[str, Any]]
+    needs_kecamatan: bool
+    classification_code: str
+    active: bool
+    time_limit_working_days: int
+
+    def __init__(self, values: Mapping[Any, Any]) -> None:
+        for name in self.__slots__:
+            setattr(self, name, values[name])
+
+
+class HistoryView:
+    """One history row, as plain attributes (same names as ``LetterRequestHistory``)."""
+
+    id: str
+    request_id: str
+    sequence: int
+    action: str
+    from_status: str | None
+    to_status: str
+    actor_sub: str
+    actor_role: str
+    note: str | None
+    occurred_at: datetime
+
+    def __init__(self, values: Mapping[Any, Any]) -> None:
+        self.__dict__.update(values)
+
+
+class RequestView:
+    """A request with its letter type and history, as plain attributes (names of ``LetterRequest``)."""
+
+    id: str
+    tracking_no: str
+    letter_type_code: str
+    owner_sub: str
+    nik_encrypted: str
+    nik_hash: str
+    nik_masked: str
+    no_kk_encrypted: str
+    no_kk_hash: str
+    no_kk_masked: str
+    full_name: str
+    kelurahan_code: str
+    rt: str
+    rw: str
+    cover_letter_number: str
+    cover_letter_date: date
+    purpose: str
+    fields: dict[str, Any]
+    status: str
+    sequence: int
+    submitted_at: datetime
+    updated_at: datetime
+    due_at: datetime | None
+    letter_number: str | None
+    issued_on: date | None
+    approved_at: datetime | None
+    signer_sub: str | None
+    signer_name: str | None
+    letter_type: LetterTypeView
+    history: list[HistoryView]
+
+    def __init__(
+        self, values: Mapping[Any, Any], letter_type: LetterTypeView, history: list[HistoryView]
+    ) -> None:
+        self.__dict__.update(values)
+        self.letter_type = letter_type
+        self.history = history
+
+
+REQUEST_COLUMNS = tuple(c.key for c in _requests.columns)
+_TYPE_COLUMNS = LetterTypeView.__slots__
+_TYPE_LABEL = "lt_"
+
+_GET_TYPE = select(*(_types.c[name] for name in _TYPE_COLUMNS)).where(
+    _types.c.code == bindparam("code")
+)
+_GET_REQUEST = (
+    select(
+        *_requests.columns,
+        *(_types.c[name].label(_TYPE_LABEL + name) for name in _TYPE_COLUMNS),
+    )
+    .join_from(_requests, _types, _requests.c.letter_type_code == _types.c.code)
+    .where(_requests.c.tracking_no == bindparam("tracking_no"))
+)
+_GET_HISTORY = (
+    select(*_history.columns)
+    .where(_history.c.request_id == bindparam("request_id"))
+    .order_by(_history.c.sequence)
+)
+_INSERT_HISTORY = _history.insert()
+_INSERT_REQUEST = {
+    dialect: insert(_requests)
+    .on_conflict_do_nothing(index_elements=[_requests.c.tracking_no])
+    .returning(_requests.c.id)
+    for dialect, insert in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
+}
+
+
+async def find_letter_type(session: AsyncSession, code: str) -> LetterTypeView | None:
+    """A letter type by code (active or not), as a plain view."""
+    conn = await session.connection()
+    row = (await conn.execute(_GET_TYPE, {"code": code})).first()
+    return LetterTypeView(row._mapping) if row is not None else None
+
+
+async def read_request(session: AsyncSession, tracking_no: str) -> RequestView | None:
+    """A request with its letter type and history (two statements, no ORM objects)."""
+    conn = await session.connection()
+    row = (await conn.execute(_GET_REQUEST, {"tracking_no": tracking_no})).first()
+    if row is None:
+        return None
+    values = row._mapping
+    letter_type = LetterTypeView({name: values[_TYPE_LABEL + name] for name in _TYPE_COLUMNS})
+    history = [
+        HistoryView(h._mapping)
+        for h in await conn.execute(_GET_HISTORY, {"request_id": values["id"]})
+    ]
+    return RequestView({name: values[name] for name in REQUEST_COLUMNS}, letter_type, history)
+
+
+async def insert_request_row(session: AsyncSession, values: Mapping[str, Any]) -> bool:
+    """Insert a new request; False (nothing written) when its tracking number is already taken."""
+    conn = await session.connection()
+    stmt = _INSERT_REQUEST[conn.dialect.name]
+    return (await conn.execute(stmt, dict(values))).first() is not None
+
+
+async def insert_history_row(session: AsyncSession, values: Mapping[str, Any]) -> None:
+    """Record one step of a request (Core insert)."""
+    conn = await session.connection()
+    await conn.execute(_INSERT_HISTORY, dict(values))
 
 
 async def insert_request(session: AsyncSession, request: LetterRequest) -> bool:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from cimahi_lakami.letters.repository import HistoryView, RequestView
 from cimahi_lakami.letters.workflow import AgencyStatus, unified_status
 from cimahi_lakami.models import LetterRequest, LetterRequestHistory
 from cimahi_lakami.regions import find_kelurahan
@@ -134,7 +135,7 @@ class HistoryEntryRead(BaseModel):
     occurred_at: datetime
 
     @classmethod
-    def of(cls, entry: LetterRequestHistory) -> HistoryEntryRead:
+    def of(cls, entry: LetterRequestHistory | HistoryView) -> HistoryEntryRead:
         """From a history row."""
         return cls(
             sequence=entry.sequence,
@@ -165,7 +166,7 @@ class LetterRequestSummary(BaseModel):
     letter_number: str | None
 
     @classmethod
-    def of(cls, request: LetterRequest) -> LetterRequestSummary:
+    def of(cls, request: LetterRequest | RequestView) -> LetterRequestSummary:
         """From a request whose ``letter_type`` is loaded."""
         return cls(
             tracking_no=request.tracking_no,
@@ -205,7 +206,7 @@ class LetterRequestRead(LetterRequestSummary):
     history: list[HistoryEntryRead]
 
     @classmethod
-    def of(cls, request: LetterRequest) -> LetterRequestRead:
+    def of(cls, request: LetterRequest | RequestView) -> LetterRequestRead:
         """From a request whose ``letter_type`` and ``history`` are loaded."""
         kelurahan = find_kelurahan(request.kelurahan_code)
         return cls(

@@ -23,6 +23,7 @@ from cimahi_lakami.auth import is_lakami_officer
 from cimahi_lakami.catalogue import service as catalogue
 from cimahi_lakami.events.letters import publish_letter_change
 from cimahi_lakami.letters import repository
+from cimahi_lakami.letters.repository import HistoryView, RequestView
 from cimahi_lakami.letters.schemas import LetterRequestCreate, LetterRequestResubmit
 from cimahi_lakami.letters.workflow import STEPS, Action, AgencyStatus, next_actions, unified_status
 from cimahi_lakami.models import AccessAudit, LetterRequest, LetterRequestHistory
@@ -46,12 +47,13 @@ ACCESS_PURPOSE = "public-service task"
 
 async def get_request(
     session: AsyncSession, *, principal: Principal, tracking_no: str
-) -> LetterRequest:
+) -> RequestView:
     """A request with its history, if the caller may see it (else the same 404 as a missing one)."""
-    request = await repository.get_request(session, tracking_no, with_history=True)
-    request = _visible_or_404(principal, request, tracking_no)
-    _audit(session, principal=principal, requests=[request], action="read")
-    return request
+    view = await repository.read_request(session, tracking_no)
+    if view is None or not _may_see(principal, view):
+        raise NotFound(f"There is no letter request {tracking_no}.")
+    _audit(session, principal=principal, requests=[view], action="read")
+    return view
 
 
 async def list_requests(
@@ -93,7 +95,7 @@ def _scope(principal: Principal) -> tuple[str | None, str | None]:
     raise Forbidden("Letter requests are not available to your role.")
 
 
-def _may_see(principal: Principal, request: LetterRequest) -> bool:
+def _may_see(principal: Principal, request: LetterRequest | RequestView) -> bool:
     owner_sub, kelurahan_code = _scope(principal)
     if owner_sub is not None and request.owner_sub != owner_sub:
         return False
@@ -109,7 +111,11 @@ def _visible_or_404(
 
 
 def _audit(
-    session: AsyncSession, *, principal: Principal, requests: Sequence[LetterRequest], action: str
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    requests: Sequence[LetterRequest | RequestView],
+    action: str,
 ) -> None:
     """Log officers' and admins' reads of citizens' data (UU PDP: who read whose data, why)."""
     if principal.is_citizen or not requests:
@@ -160,11 +166,13 @@ def _decode_cursor(cursor: str) -> str:
 
 async def submit_request(
     session: AsyncSession, *, principal: Principal, pii: PiiCipher, data: LetterRequestCreate
-) -> LetterRequest:
+) -> RequestView:
     """Create a citizen's request (status ``submitted``) and enqueue its first events."""
     now = utcnow()
     today = now.astimezone(WIB).date()
-    letter_type = await catalogue.find_active_letter_type(session, code=data.letter_type)
+    letter_type = await repository.find_letter_type(session, data.letter_type)
+    if letter_type is not None and not letter_type.active:
+        letter_type = None
     errors: list[dict[str, Any]] = []
     fields: dict[str, Any] = {}
     if letter_type is None:
@@ -178,33 +186,50 @@ async def submit_request(
     if errors or letter_type is None:
         raise InvalidInput(_invalid_detail(errors), errors=errors)
 
-    request = LetterRequest(
-        id=str(ULID()),
-        letter_type_code=letter_type.code,
-        letter_type=letter_type,
-        owner_sub=principal.sub,
-        full_name=data.full_name,
-        kelurahan_code=data.kelurahan_code,
-        rt=data.rt,
-        rw=data.rw,
-        cover_letter_number=data.cover_letter_number,
-        cover_letter_date=data.cover_letter_date,
-        purpose=data.purpose,
-        fields=fields,
-        status=AgencyStatus.SUBMITTED.value,
-        sequence=1,
-        submitted_at=now,
-        updated_at=now,
-        due_at=due_at(now, letter_type.time_limit_working_days),
-    )
-    _set_identifiers(request, pii=pii, nik=data.nik, no_kk=data.no_kk)
+    values: dict[str, Any] = {
+        "id": str(ULID()),
+        "letter_type_code": letter_type.code,
+        "owner_sub": principal.sub,
+        "full_name": data.full_name,
+        "kelurahan_code": data.kelurahan_code,
+        "rt": data.rt,
+        "rw": data.rw,
+        "cover_letter_number": data.cover_letter_number,
+        "cover_letter_date": data.cover_letter_date,
+        "purpose": data.purpose,
+        "fields": fields,
+        "status": AgencyStatus.SUBMITTED.value,
+        "sequence": 1,
+        "submitted_at": now,
+        "updated_at": now,
+        "due_at": due_at(now, letter_type.time_limit_working_days),
+        "letter_number": None,
+        "issued_on": None,
+        "approved_at": None,
+        "signer_sub": None,
+        "signer_name": None,
+        **_identifiers(pii=pii, nik=data.nik, no_kk=data.no_kk),
+    }
     for _ in range(5):
-        request.tracking_no = new_tracking_no(now)
-        if await repository.insert_request(session, request):
+        values["tracking_no"] = new_tracking_no(now)
+        if await repository.insert_request_row(session, values):
             break
     else:  # pragma: no cover - 40 random bits per month make this practically impossible
         raise RuntimeError("could not allocate a unique tracking number")
-    await _record(
+    # The first step is known without reading it back: the response is built from what was written.
+    entry = _history_values(
+        request_id=values["id"],
+        sequence=1,
+        action=Action.SUBMIT,
+        previous=None,
+        status=values["status"],
+        principal=principal,
+        note=None,
+        now=now,
+    )
+    await repository.insert_history_row(session, entry)
+    request = RequestView(values, letter_type, [HistoryView(entry)])
+    await _publish(
         session,
         request=request,
         action=Action.SUBMIT,
@@ -213,7 +238,6 @@ async def submit_request(
         note=None,
         now=now,
     )
-    await repository.load_history(session, request)
     return request
 
 
@@ -234,13 +258,20 @@ def due_at(submitted_at: datetime, working_days: int) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=WIB).astimezone(UTC)
 
 
+def _identifiers(*, pii: PiiCipher, nik: str, no_kk: str) -> dict[str, str]:
+    return {
+        "nik_encrypted": pii.encrypt(nik),
+        "nik_hash": pii.lookup_hash(nik),
+        "nik_masked": mask_nik(nik),
+        "no_kk_encrypted": pii.encrypt(no_kk),
+        "no_kk_hash": pii.lookup_hash(no_kk),
+        "no_kk_masked": mask_nik(no_kk),
+    }
+
+
 def _set_identifiers(request: LetterRequest, *, pii: PiiCipher, nik: str, no_kk: str) -> None:
-    request.nik_encrypted = pii.encrypt(nik)
-    request.nik_hash = pii.lookup_hash(nik)
-    request.nik_masked = mask_nik(nik)
-    request.no_kk_encrypted = pii.encrypt(no_kk)
-    request.no_kk_hash = pii.lookup_hash(no_kk)
-    request.no_kk_masked = mask_nik(no_kk)
+    for name, value in _identifiers(pii=pii, nik=nik, no_kk=no_kk).items():
+        setattr(request, name, value)
 
 
 def _check_cover_letter_date(value: date, today: date) -> list[dict[str, Any]]:
@@ -441,18 +472,65 @@ async def _record(
     repository.add_history(
         session,
         LetterRequestHistory(
-            id=str(ULID()),
-            request_id=request.id,
-            sequence=request.sequence,
-            action=action.value,
-            from_status=previous,
-            to_status=request.status,
-            actor_sub=principal.sub,
-            actor_role=principal.role,
-            note=note,
-            occurred_at=now,
+            **_history_values(
+                request_id=request.id,
+                sequence=request.sequence,
+                action=action,
+                previous=previous,
+                status=request.status,
+                principal=principal,
+                note=note,
+                now=now,
+            )
         ),
     )
+    await _publish(
+        session,
+        request=request,
+        action=action,
+        previous=previous,
+        principal=principal,
+        note=note,
+        now=now,
+    )
+
+
+def _history_values(
+    *,
+    request_id: str,
+    sequence: int,
+    action: Action,
+    previous: str | None,
+    status: str,
+    principal: Principal,
+    note: str | None,
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": str(ULID()),
+        "request_id": request_id,
+        "sequence": sequence,
+        "action": action.value,
+        "from_status": previous,
+        "to_status": status,
+        "actor_sub": principal.sub,
+        "actor_role": principal.role,
+        "note": note,
+        "occurred_at": now,
+    }
+
+
+async def _publish(
+    session: AsyncSession,
+    *,
+    request: LetterRequest | RequestView,
+    action: Action,
+    previous: str | None,
+    principal: Principal,
+    note: str | None,
+    now: datetime,
+) -> None:
+    """The events of one change (the request's status is already the new one)."""
     await publish_letter_change(
         session,
         request=request,
