@@ -15,8 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import CursorResult, Executable, Row, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import CursorResult, Executable, bindparam, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -29,6 +28,73 @@ from cimahi_shared.events.tables import idempotency_keys
 logger = logging.getLogger("cimahi.idempotency")
 _Sender = Callable[[Send], Awaitable[None]]
 MAX_KEY_LENGTH = 255
+
+# The statements, built once. ``_CLAIM`` inserts a key "in flight" or takes over an expired one
+# (a live one is left as it is and returns no row).
+_KEY = (idempotency_keys.c.scope == bindparam("b_scope")) & (
+    idempotency_keys.c.key == bindparam("b_key")
+)
+_NEW = sqlite_insert(idempotency_keys).values(
+    scope=bindparam("b_scope"),
+    key=bindparam("b_key"),
+    method=bindparam("b_method"),
+    path=bindparam("b_path"),
+    request_hash=bindparam("b_request_hash"),
+    state="in_flight",
+    status_code=None,
+    response_headers=None,
+    response_body=None,
+    created_at=bindparam("b_created_at"),
+    expires_at=bindparam("b_expires_at"),
+)
+_CLAIM = _NEW.on_conflict_do_update(
+    index_elements=[idempotency_keys.c.scope, idempotency_keys.c.key],
+    set_={
+        name: _NEW.excluded[name]
+        for name in (
+            "method",
+            "path",
+            "request_hash",
+            "state",
+            "status_code",
+            "response_headers",
+            "response_body",
+            "created_at",
+            "expires_at",
+        )
+    },
+    where=idempotency_keys.c.expires_at < bindparam("b_created_at"),
+).returning(idempotency_keys.c.scope)
+_READ = select(idempotency_keys).where(_KEY)
+_COMPLETE = (
+    idempotency_keys.update()
+    .where(_KEY)
+    .values(
+        state="done",
+        status_code=bindparam("b_status_code"),
+        response_headers=bindparam("b_response_headers"),
+        response_body=bindparam("b_response_body"),
+    )
+)
+_FORGET = delete(idempotency_keys).where(_KEY)
+# The same on PostgreSQL, sent as they are to asyncpg (no SQLAlchemy on the hot path).
+_PG_CLAIM = (
+    "INSERT INTO idempotency_keys AS k (scope, key, method, path, request_hash, state,"
+    " created_at, expires_at) VALUES ($1, $2, $3, $4, $5, 'in_flight', $6, $7)"
+    " ON CONFLICT (scope, key) DO UPDATE SET method = excluded.method, path = excluded.path,"
+    " request_hash = excluded.request_hash, state = excluded.state, status_code = NULL,"
+    " response_headers = NULL, response_body = NULL, created_at = excluded.created_at,"
+    " expires_at = excluded.expires_at WHERE k.expires_at < excluded.created_at RETURNING k.scope"
+)
+_PG_READ = (
+    "SELECT request_hash, state, status_code, response_headers, response_body"
+    " FROM idempotency_keys WHERE scope = $1 AND key = $2"
+)
+_PG_COMPLETE = (
+    "UPDATE idempotency_keys SET state = 'done', status_code = $3, response_headers = $4,"
+    " response_body = $5 WHERE scope = $1 AND key = $2"
+)
+_PG_FORGET = "DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2"
 
 
 class IdempotencyMiddleware:
@@ -50,12 +116,11 @@ class IdempotencyMiddleware:
         self.verifier = verifier
         self.ttl = timedelta(seconds=ttl_seconds)
         bind = session_factory.kw.get("bind")
-        postgres = isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql"
-        self._insert: Any = pg_insert if postgres else sqlite_insert
-        self._autocommit = (
-            bind.execution_options(isolation_level="AUTOCOMMIT")
-            if postgres and isinstance(bind, AsyncEngine)
-            else None
+        # On PostgreSQL each statement goes straight to the pooled asyncpg connection outside a
+        # transaction (autocommit: one round trip, no BEGIN/COMMIT, no SQLAlchemy statement
+        # machinery); elsewhere (SQLite) through a short session.
+        self._pg_engine = (
+            bind if isinstance(bind, AsyncEngine) and bind.dialect.name == "postgresql" else None
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -134,15 +199,17 @@ class IdempotencyMiddleware:
                 logger.exception("could not store an idempotent response")
                 await self._forget(caller, key)
 
-    async def _run(self, statement: Executable) -> Row[Any] | None:
-        """Run one statement in its own transaction (a single autocommit round trip on PostgreSQL);
-        its first row, if it returns rows."""
-        if self._autocommit is not None:
-            async with self._autocommit.connect() as conn:
-                result = await conn.execute(statement)
-                return result.first() if result.returns_rows else None
+    async def _pg(self, sql: str, *args: Any) -> Any:
+        """One autocommitted statement on a pooled asyncpg connection; its first row or None."""
+        assert self._pg_engine is not None
+        async with self._pg_engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            return await raw.driver_connection.fetchrow(sql, *args)  # type: ignore[union-attr]
+
+    async def _run(self, statement: Executable, params: dict[str, Any]) -> Any:
+        """One statement in its own short transaction (SQLite); its first row or None."""
         async with self.session_factory() as session, session.begin():
-            rows = await session.execute(statement)
+            rows = await session.execute(statement, params)
             if isinstance(rows, CursorResult) and not rows.returns_rows:
                 return None
             return rows.first()
@@ -158,45 +225,27 @@ class IdempotencyMiddleware:
     async def _claim(self, caller: str, key: str, scope: Scope, digest: str) -> _Sender | None:
         now = utcnow()
         # One statement: insert the key "in flight", or take over an expired one; a live one is
-        # left alone (and read below). Autocommitted on PostgreSQL: one round trip, no BEGIN.
-        ins = self._insert(idempotency_keys).values(
-            scope=caller,
-            key=key,
-            method=scope["method"],
-            path=scope["path"],
-            request_hash=digest,
-            state="in_flight",
-            status_code=None,
-            response_headers=None,
-            response_body=None,
-            created_at=now,
-            expires_at=now + self.ttl,
-        )
-        claim = ins.on_conflict_do_update(
-            index_elements=[idempotency_keys.c.scope, idempotency_keys.c.key],
-            set_={
-                name: ins.excluded[name]
-                for name in (
-                    "method",
-                    "path",
-                    "request_hash",
-                    "state",
-                    "status_code",
-                    "response_headers",
-                    "response_body",
-                    "created_at",
-                    "expires_at",
-                )
-            },
-            where=idempotency_keys.c.expires_at < now,
-        ).returning(idempotency_keys.c.scope)
-        if await self._run(claim) is not None:
+        # left alone (and read below).
+        params = {
+            "b_scope": caller,
+            "b_key": key,
+            "b_method": scope["method"],
+            "b_path": scope["path"],
+            "b_request_hash": digest,
+            "b_created_at": now,
+            "b_expires_at": now + self.ttl,
+        }
+        if self._pg_engine is not None:
+            claimed = await self._pg(_PG_CLAIM, *params.values())
+        else:
+            claimed = await self._run(_CLAIM, params)
+        if claimed is not None:
             return None
-        row = await self._run(
-            select(idempotency_keys).where(
-                idempotency_keys.c.scope == caller, idempotency_keys.c.key == key
-            )
-        )
+        if self._pg_engine is not None:
+            row = await self._pg(_PG_READ, caller, key)
+        else:
+            found = await self._run(_READ, {"b_scope": caller, "b_key": key})
+            row = found._mapping if found is not None else None
         if row is None:  # released by the first attempt between our two statements
             return _problem_sender(
                 409,
@@ -204,30 +253,30 @@ class IdempotencyMiddleware:
                 "idempotency-in-flight",
                 "A request with this Idempotency-Key is still being processed.",
             )
-        if row.request_hash != digest:
+        if row["request_hash"] != digest:
             return _problem_sender(
                 422,
                 "Idempotency-Key reused",
                 "idempotency-key-reused",
                 "This Idempotency-Key was used with a different request.",
             )
-        if row.state != "done":
+        if row["state"] != "done":
             return _problem_sender(
                 409,
                 "Request in progress",
                 "idempotency-in-flight",
                 "A request with this Idempotency-Key is still being processed.",
             )
-        stored_body = bytes(row.response_body or b"")
+        stored_body = bytes(row["response_body"] or b"")
         stored_headers = [
             (k.encode("latin-1"), v.encode("latin-1"))
-            for k, v in orjson.loads(row.response_headers or "[]")
+            for k, v in orjson.loads(row["response_headers"] or "[]")
         ]
         stored_headers += [
             (b"content-length", str(len(stored_body)).encode()),
             (b"idempotent-replayed", b"true"),
         ]
-        stored_status = int(row.status_code)
+        stored_status = int(row["status_code"])
 
         async def replay(send: Send) -> None:
             await send(
@@ -245,24 +294,27 @@ class IdempotencyMiddleware:
             for k, v in headers
             if k.lower() not in (b"x-request-id", b"date", b"server", b"content-length")
         ]
-        await self._run(
-            idempotency_keys.update()
-            .where(idempotency_keys.c.scope == caller, idempotency_keys.c.key == key)
-            .values(
-                state="done",
-                status_code=status,
-                response_headers=orjson.dumps(kept).decode(),
-                response_body=body,
+        stored = orjson.dumps(kept).decode()
+        if self._pg_engine is not None:
+            await self._pg(_PG_COMPLETE, caller, key, status, stored, body)
+        else:
+            await self._run(
+                _COMPLETE,
+                {
+                    "b_scope": caller,
+                    "b_key": key,
+                    "b_status_code": status,
+                    "b_response_headers": stored,
+                    "b_response_body": body,
+                },
             )
-        )
 
     async def _forget(self, caller: str, key: str) -> None:
         try:
-            await self._run(
-                delete(idempotency_keys).where(
-                    idempotency_keys.c.scope == caller, idempotency_keys.c.key == key
-                )
-            )
+            if self._pg_engine is not None:
+                await self._pg(_PG_FORGET, caller, key)
+            else:
+                await self._run(_FORGET, {"b_scope": caller, "b_key": key})
         except Exception:
             logger.exception("could not release an idempotency key")
 
