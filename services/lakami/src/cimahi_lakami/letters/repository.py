@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import selectinload
 
 from cimahi_lakami.models import (
@@ -20,6 +20,7 @@ from cimahi_lakami.models import (
     LetterRequestHistory,
     LetterType,
 )
+from cimahi_shared.db import UTCDateTime
 
 # --- the hot paths (submit, read one) in Core: no unit of work, statements built once ---------
 
@@ -150,8 +151,81 @@ async def find_letter_type(session: AsyncSession, code: str) -> LetterTypeView |
     return LetterTypeView(row._mapping) if row is not None else None
 
 
+def _q(name: str) -> str:
+    return '"' + name + '"'
+
+
+def _utc_columns(table: Table, names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(n for n in names if isinstance(table.c[n].type, UTCDateTime))
+
+
+_HISTORY_COLUMNS = tuple(c.key for c in _history.columns)
+_PG_GET_REQUEST = (
+    "SELECT "
+    + ", ".join(f"r.{_q(n)}" for n in REQUEST_COLUMNS)
+    + ", "
+    + ", ".join(f"t.{_q(n)}" for n in _TYPE_COLUMNS)
+    + " FROM letter_requests AS r JOIN letter_types AS t ON t.code = r.letter_type_code"
+    " WHERE r.tracking_no = $1"
+)
+_PG_GET_HISTORY = (
+    "SELECT "
+    + ", ".join(_q(n) for n in _HISTORY_COLUMNS)
+    + " FROM letter_request_history WHERE request_id = $1 ORDER BY sequence"
+)
+_REQUEST_UTC = _utc_columns(_requests, REQUEST_COLUMNS)
+_HISTORY_UTC = _utc_columns(_history, _HISTORY_COLUMNS)
+
+
+def _as_utc(values: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """What ``UTCDateTime`` makes of a timestamp read from the database."""
+    for name in names:
+        value = values[name]
+        if value is not None:
+            values[name] = value.astimezone(UTC)
+    return values
+
+
+def autocommit_engine(session: AsyncSession) -> AsyncEngine | None:
+    """The PostgreSQL engine of a session that has not begun a transaction yet, else None.
+
+    Reads that need no transaction of their own (each statement sees committed data, as it
+    would in the request's READ COMMITTED transaction) then go straight to a pooled asyncpg
+    connection: no BEGIN/COMMIT round trips, no SQLAlchemy statement machinery.
+    """
+    bind = session.bind
+    if (
+        isinstance(bind, AsyncEngine)
+        and bind.dialect.name == "postgresql"
+        and not session.in_transaction()
+    ):
+        return bind
+    return None
+
+
+async def _pg_read_request(engine: AsyncEngine, tracking_no: str) -> RequestView | None:
+    async with engine.connect() as conn:
+        raw: Any = (await conn.get_raw_connection()).driver_connection
+        row = await raw.fetchrow(_PG_GET_REQUEST, tracking_no)
+        if row is None:
+            return None
+        history = await raw.fetch(_PG_GET_HISTORY, row["id"])
+    # asyncpg returns the columns in SELECT order: the request's, then the letter type's.
+    values = list(row.values())
+    n = len(REQUEST_COLUMNS)
+    letter_type = LetterTypeView(dict(zip(_TYPE_COLUMNS, values[n:], strict=True)))
+    return RequestView(
+        _as_utc(dict(zip(REQUEST_COLUMNS, values[:n], strict=True)), _REQUEST_UTC),
+        letter_type,
+        [HistoryView(_as_utc(dict(h.items()), _HISTORY_UTC)) for h in history],
+    )
+
+
 async def read_request(session: AsyncSession, tracking_no: str) -> RequestView | None:
     """A request with its letter type and history (two statements, no ORM objects)."""
+    engine = autocommit_engine(session)
+    if engine is not None:
+        return await _pg_read_request(engine, tracking_no)
     conn = await session.connection()
     row = (await conn.execute(_GET_REQUEST, {"tracking_no": tracking_no})).first()
     if row is None:
