@@ -14,3 +14,11 @@ class LakamiSettings(ServiceSettings):
 
     service_name: str = "lakami"
     database_url: str = "sqlite+aiosqlite:///var/lakami.sqlite3"
+    # Complaints: the citizen may reopen an answered/closed complaint for this many working days.
+    complaint_reopen_window_working_days: int = 10
+    # Complaints whose deadline falls within this many working days are "due soon".
+    complaint_due_soon_working_days: int = 1
+    # Role that may see who filed an anonymous complaint (officers never do).
+    complaint_identity_role: str = "admin"
+    # Open311 requests are public unless the client sends attribute[visibility]=private.
+    open311_default_public: bool = True

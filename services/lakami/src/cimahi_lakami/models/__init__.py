@@ -2,6 +2,7 @@
 
 from cimahi_lakami.models.audit import AccessAudit
 from cimahi_lakami.models.catalogue import LetterType
+from cimahi_lakami.models.complaints import Complaint, ComplaintHistory, Open311ApiKey
 from cimahi_lakami.models.letters import (
     LetterNumberCounter,
     LetterRequest,
@@ -10,8 +11,11 @@ from cimahi_lakami.models.letters import (
 
 __all__ = [
     "AccessAudit",
+    "Complaint",
+    "ComplaintHistory",
     "LetterNumberCounter",
     "LetterRequest",
     "LetterRequestHistory",
     "LetterType",
+    "Open311ApiKey",
 ]

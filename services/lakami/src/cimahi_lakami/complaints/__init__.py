@@ -1,0 +1,1 @@
+"""Citizen complaints (pengaduan/aspirasi) with SP4N-LAPOR! deadlines."""
