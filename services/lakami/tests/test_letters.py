@@ -585,3 +585,57 @@ class TestIdempotency:
                 await session.execute(text("SELECT count(*) FROM letter_requests"))
             ).scalar_one()
         assert count == 1
+
+
+class TestSubmissionWrites:
+    async def test_a_taken_tracking_number_is_drawn_again_and_nothing_is_written_twice(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tokens: Tokens,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from cimahi_lakami.letters import service
+
+        citizen = tokens.citizen()
+        first = await submit(client, citizen)
+        drawn = iter([first["tracking_no"], "LKM-2611-ZZZZZZZZ"])
+        monkeypatch.setattr(service, "new_tracking_no", lambda _now: next(drawn))
+        second = await submit(client, citizen)
+        assert second["tracking_no"] == "LKM-2611-ZZZZZZZZ"
+        assert [h["sequence"] for h in second["history"]] == [1]
+        async with runtime(app).session_factory() as session:
+            counts = [
+                (await session.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+                for table in ("letter_requests", "letter_request_history", "outbox")
+            ]
+        assert counts == [2, 2, 4]
+        subjects = [e["subject"] for e in await outbox_events(app)]
+        assert subjects.count("LKM-2611-ZZZZZZZZ") == 2
+
+    async def test_the_submission_response_is_what_a_read_returns(
+        self, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        citizen = tokens.citizen()
+        created = await submit(
+            client,
+            citizen,
+            fields={"address": "Jl. Melong  Asih 12", "resident_since": "2015-03-01"},
+        )
+        read = await client.get(f"/v1/letter-requests/{created['tracking_no']}", headers=citizen)
+        assert read.status_code == 200
+        assert read.json() == created
+
+    async def test_an_overlong_subject_is_refused_not_cut(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, database_url: str
+    ) -> None:
+        if database_url.startswith("sqlite"):
+            pytest.skip("SQLite does not enforce VARCHAR lengths")
+        citizen = tokens.citizen(sub="S" * 65)  # owner_sub holds 64 characters
+        response = await client.post("/v1/letter-requests", json=letter_body(), headers=citizen)
+        assert response.status_code == 500
+        async with runtime(app).session_factory() as session:
+            count = (
+                await session.execute(text("SELECT count(*) FROM letter_requests"))
+            ).scalar_one()
+        assert count == 0

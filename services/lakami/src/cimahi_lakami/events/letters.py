@@ -8,6 +8,7 @@ No. KK or a name: only the tracking number, the owner's opaque subject and the s
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import bindparam
@@ -77,22 +78,28 @@ _ENQUEUE_TWO = outbox.insert().values(
 )
 
 
+def outbox_rows(events: list[tuple[CloudEvent, str]]) -> list[dict[str, Any]]:
+    """The outbox rows of events (what ``cimahi_shared.events.outbox.enqueue`` writes for each)."""
+    return [
+        {
+            "id": event.id,
+            "subject": subject,
+            "payload": event.to_json(),
+            "created_at": utcnow(),
+            "attempts": 0,
+        }
+        for event, subject in events
+    ]
+
+
 async def _enqueue_both(session: AsyncSession, events: list[tuple[CloudEvent, str]]) -> None:
     """Add the events of one change to the outbox inside the caller's transaction."""
     if session.new or session.dirty:
         await session.flush()  # ORM changes first, as an ORM execute would have autoflushed
     session.info["outbox_dirty"] = True
     params: dict[str, object] = {}
-    for i, (event, subject) in enumerate(events):
-        params.update(
-            {
-                f"id_{i}": event.id,
-                f"subject_{i}": subject,
-                f"payload_{i}": event.to_json(),
-                f"created_at_{i}": utcnow(),
-                f"attempts_{i}": 0,
-            }
-        )
+    for i, row in enumerate(outbox_rows(events)):
+        params.update({f"{c}_{i}": row[c] for c in _OUTBOX_COLUMNS})
     conn = await session.connection()
     await conn.execute(_ENQUEUE_TWO, params)
 
@@ -110,6 +117,33 @@ async def publish_letter_change(
     occurred_at: datetime,
 ) -> None:
     """Enqueue the domain event and the lifecycle event of one change (same transaction)."""
+    await _enqueue_both(
+        session,
+        letter_change_events(
+            request=request,
+            title=title,
+            verb=verb,
+            previous_status=previous_status,
+            status=status,
+            actor_role=actor_role,
+            note=note,
+            occurred_at=occurred_at,
+        ),
+    )
+
+
+def letter_change_events(
+    *,
+    request: LetterRequest | RequestView,
+    title: str,
+    verb: str,
+    previous_status: str | None,
+    status: UnifiedStatus,
+    actor_role: str,
+    note: str | None,
+    occurred_at: datetime,
+) -> list[tuple[CloudEvent, str]]:
+    """The domain event and the lifecycle event of one change, with their NATS subjects."""
     event_type = letter_request_event_type(verb)
     payload = LetterRequestEventV1(
         tracking_no=request.tracking_no,
@@ -152,10 +186,7 @@ async def publish_letter_change(
             due_at=request.due_at,
         ),
     )
-    await _enqueue_both(
-        session,
-        [
-            (domain, nats_subject(AGENCY, event_type)),
-            (lifecycle, nats_subject(AGENCY, LIFECYCLE_V1)),
-        ],
-    )
+    return [
+        (domain, nats_subject(AGENCY, event_type)),
+        (lifecycle, nats_subject(AGENCY, LIFECYCLE_V1)),
+    ]

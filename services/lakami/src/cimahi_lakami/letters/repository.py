@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -21,6 +24,7 @@ from cimahi_lakami.models import (
     LetterType,
 )
 from cimahi_shared.db import UTCDateTime
+from cimahi_shared.events.tables import outbox
 
 # --- the hot paths (submit, read one) in Core: no unit of work, statements built once ---------
 
@@ -237,6 +241,87 @@ async def read_request(session: AsyncSession, tracking_no: str) -> RequestView |
         for h in await conn.execute(_GET_HISTORY, {"request_id": values["id"]})
     ]
     return RequestView({name: values[name] for name in REQUEST_COLUMNS}, letter_type, history)
+
+
+def _pg_type(table: Table, name: str) -> str:
+    """The column's type for a parameter cast, without a length: ``::VARCHAR(64)`` would cut a
+    longer value silently, while the insert's assignment to the column refuses it."""
+    return re.sub(r"\(\d+\)", "", _compiled_type(table, name))
+
+
+def _compiled_type(table: Table, name: str) -> str:
+    return str(table.c[name].type.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
+
+
+_PG_GET_TYPE = (
+    "SELECT " + ", ".join(_q(n) for n in _TYPE_COLUMNS) + " FROM letter_types WHERE code = $1"
+)
+_OUTBOX_COLUMNS = ("id", "subject", "payload", "created_at", "attempts")
+
+
+def _pg_submission_sql() -> str:
+    """One statement writing a new request, its first history row and its two outbox events.
+
+    Nothing is written when the tracking number is taken (the request insert returns no row, so
+    the history and outbox inserts select nothing); a single statement is atomic on its own.
+    """
+    n = 0
+
+    def params(table: Table, names: Sequence[str]) -> str:
+        nonlocal n
+        out = []
+        for name in names:
+            n += 1
+            out.append(f"${n}::{_pg_type(table, name)}")
+        return ", ".join(out)
+
+    request_params = params(_requests, REQUEST_COLUMNS)
+    history_params = params(_history, _HISTORY_COLUMNS)
+    outbox_rows = [f"({params(outbox, _OUTBOX_COLUMNS)})" for _ in range(2)]
+    cols = ", ".join
+    return (
+        f"WITH r AS (INSERT INTO letter_requests ({cols(map(_q, REQUEST_COLUMNS))})"
+        f" VALUES ({request_params}) ON CONFLICT (tracking_no) DO NOTHING RETURNING id),"
+        f" h AS (INSERT INTO letter_request_history ({cols(map(_q, _HISTORY_COLUMNS))})"
+        f" SELECT {history_params} FROM r),"
+        f" o AS (INSERT INTO outbox ({cols(map(_q, _OUTBOX_COLUMNS))})"
+        f" SELECT v.* FROM (VALUES {', '.join(outbox_rows)}) AS v"
+        f" WHERE EXISTS (SELECT 1 FROM r))"
+        " SELECT id FROM r"
+    )
+
+
+_PG_SUBMISSION = _pg_submission_sql()
+
+
+async def pg_find_letter_type(engine: AsyncEngine, code: str) -> LetterTypeView | None:
+    """``find_letter_type`` on an autocommitted asyncpg connection."""
+    async with engine.connect() as conn:
+        raw: Any = (await conn.get_raw_connection()).driver_connection
+        row = await raw.fetchrow(_PG_GET_TYPE, code)
+    return LetterTypeView(dict(row.items())) if row is not None else None
+
+
+async def pg_insert_submission(
+    engine: AsyncEngine,
+    request: Mapping[str, Any],
+    history: Mapping[str, Any],
+    events: Sequence[Mapping[str, Any]],
+) -> bool:
+    """Write a new request with its history row and outbox events in one statement (PostgreSQL).
+
+    False (nothing written) when its tracking number is already taken.
+    """
+    args: list[Any] = []
+    for name in REQUEST_COLUMNS:
+        value = request[name]
+        args.append(json.dumps(value) if name == "fields" else value)
+    args += [history[name] for name in _HISTORY_COLUMNS]
+    for event in events:
+        args += [event[name] for name in _OUTBOX_COLUMNS]
+    async with engine.connect() as conn:
+        raw: Any = (await conn.get_raw_connection()).driver_connection
+        return await raw.fetchrow(_PG_SUBMISSION, *args) is not None
 
 
 async def insert_request_row(session: AsyncSession, values: Mapping[str, Any]) -> bool:
