@@ -252,6 +252,19 @@ class TestOpen311Errors:
         problem(await client.get("/v1/complaints"), 401)
 
 
+class TestApiKeys:
+    async def test_only_admins_issue_keys_and_never_idempotently(
+        self, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        url = "/v1/admin/open311-keys"
+        problem(await client.post(url, json={"name": "x-app"}, headers=tokens.officer()), 403)
+        replayable = {**tokens.admin(), "Idempotency-Key": "key-1"}
+        problem(await client.post(url, json={"name": "x-app"}, headers=replayable), 422)
+        created = await client.post(url, json={"name": "x-app"}, headers=tokens.admin())
+        assert created.status_code == 201
+        problem(await client.post(url, json={"name": "x-app"}, headers=tokens.admin()), 409)
+
+
 class TestSeed:
     async def test_seed_creates_the_demo_key_once(
         self, client: httpx.AsyncClient, migrated_url: str

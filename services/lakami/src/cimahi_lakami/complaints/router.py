@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cimahi_lakami.auth import Citizen, Officer
@@ -32,6 +32,7 @@ from cimahi_lakami.complaints.workflow import Action, ComplaintStatus
 from cimahi_lakami.models import Complaint
 from cimahi_shared.app import SessionDep
 from cimahi_shared.auth import CurrentPrincipal, Principal, require_roles
+from cimahi_shared.errors import InvalidInput
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 public_router = APIRouter(prefix="/v1/public", tags=["complaints"])
@@ -309,9 +310,19 @@ class ApiKeyCreated(BaseModel):
     "/open311-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED
 )
 async def create_open311_key(
-    data: ApiKeyCreate, principal: Admin, session: SessionDep, deadlines: DeadlinesDep
+    data: ApiKeyCreate,
+    principal: Admin,
+    session: SessionDep,
+    deadlines: DeadlinesDep,
+    request: Request,
 ) -> ApiKeyCreated:
-    """Admin: issue an Open311 API key for a client (shown once)."""
+    """Admin: issue an Open311 API key for a client (shown once; no Idempotency-Key)."""
+    if "idempotency-key" in request.headers:
+        # A stored idempotent response would keep the key in clear text: refuse (nothing issued).
+        raise InvalidInput(
+            "Do not send an Idempotency-Key when creating an API key.",
+            errors=[{"field": "Idempotency-Key", "message": "Not accepted here.", "in": "header"}],
+        )
     key, raw = await service.create_api_key(
         session, name=data.name, created_by=principal.sub, now=deadlines.now
     )
