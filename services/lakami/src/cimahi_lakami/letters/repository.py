@@ -164,18 +164,17 @@ def _utc_columns(table: Table, names: Sequence[str]) -> tuple[str, ...]:
 
 
 _HISTORY_COLUMNS = tuple(c.key for c in _history.columns)
+# One round trip: the request and its letter type on every row, one row per history step.
 _PG_GET_REQUEST = (
     "SELECT "
     + ", ".join(f"r.{_q(n)}" for n in REQUEST_COLUMNS)
     + ", "
     + ", ".join(f"t.{_q(n)}" for n in _TYPE_COLUMNS)
+    + ", "
+    + ", ".join(f"h.{_q(n)}" for n in _HISTORY_COLUMNS)
     + " FROM letter_requests AS r JOIN letter_types AS t ON t.code = r.letter_type_code"
-    " WHERE r.tracking_no = $1"
-)
-_PG_GET_HISTORY = (
-    "SELECT "
-    + ", ".join(_q(n) for n in _HISTORY_COLUMNS)
-    + " FROM letter_request_history WHERE request_id = $1 ORDER BY sequence"
+    " LEFT JOIN letter_request_history AS h ON h.request_id = r.id"
+    " WHERE r.tracking_no = $1 ORDER BY h.sequence"
 )
 _REQUEST_UTC = _utc_columns(_requests, REQUEST_COLUMNS)
 _HISTORY_UTC = _utc_columns(_history, _HISTORY_COLUMNS)
@@ -210,18 +209,24 @@ def autocommit_engine(session: AsyncSession) -> AsyncEngine | None:
 async def _pg_read_request(engine: AsyncEngine, tracking_no: str) -> RequestView | None:
     async with engine.connect() as conn:
         raw: Any = (await conn.get_raw_connection()).driver_connection
-        row = await raw.fetchrow(_PG_GET_REQUEST, tracking_no)
-        if row is None:
-            return None
-        history = await raw.fetch(_PG_GET_HISTORY, row["id"])
-    # asyncpg returns the columns in SELECT order: the request's, then the letter type's.
-    values = list(row.values())
+        rows = await raw.fetch(_PG_GET_REQUEST, tracking_no)
+    if not rows:
+        return None
+    # asyncpg returns the columns in SELECT order: the request's, the letter type's, the step's.
     n = len(REQUEST_COLUMNS)
-    letter_type = LetterTypeView(dict(zip(_TYPE_COLUMNS, values[n:], strict=True)))
+    m = n + len(_TYPE_COLUMNS)
+    first = list(rows[0].values())
+    history = []
+    for row in rows:
+        step = list(row.values())[m:]
+        if step[0] is not None:  # LEFT JOIN: a request without steps has one row of NULLs
+            history.append(
+                HistoryView(_as_utc(dict(zip(_HISTORY_COLUMNS, step, strict=True)), _HISTORY_UTC))
+            )
     return RequestView(
-        _as_utc(dict(zip(REQUEST_COLUMNS, values[:n], strict=True)), _REQUEST_UTC),
-        letter_type,
-        [HistoryView(_as_utc(dict(h.items()), _HISTORY_UTC)) for h in history],
+        _as_utc(dict(zip(REQUEST_COLUMNS, first[:n], strict=True)), _REQUEST_UTC),
+        LetterTypeView(dict(zip(_TYPE_COLUMNS, first[n:m], strict=True))),
+        history,
     )
 
 
