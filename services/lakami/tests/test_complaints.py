@@ -459,3 +459,36 @@ class TestEvents:
         assert lifecycle[-1]["data"]["note"] == "Sudah diangkut"
         assert lifecycle[1]["data"]["note"] is None  # the citizen's own words stay out
         assert all(e["subject"] == tracking_no for e in events)
+
+
+class TestMigration:
+    async def test_0003_creates_exactly_the_complaint_models(self, migrated_url: str) -> None:
+        from alembic.autogenerate import compare_metadata
+        from alembic.migration import MigrationContext
+        from sqlalchemy import Connection
+
+        from cimahi_lakami.db import Base
+        from cimahi_shared.db import create_engine
+
+        tables = {"complaints", "complaint_history", "open311_api_keys"}
+
+        def diff(conn: Connection) -> list[Any]:
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": True,
+                    "version_table": "lakami_alembic_version",
+                    "include_object": lambda obj, name, kind, reflected, other: (
+                        kind != "table" or name in tables
+                    ),
+                },
+            )
+            return list(compare_metadata(context, Base.metadata))
+
+        engine = create_engine(migrated_url)
+        try:
+            async with engine.connect() as conn:
+                differences = await conn.run_sync(diff)
+        finally:
+            await engine.dispose()
+        assert differences == []
