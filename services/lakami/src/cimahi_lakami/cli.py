@@ -68,7 +68,7 @@ def migrate() -> None:
 
 @app.command()
 def seed() -> None:
-    """Publish the letter catalogue into the database (idempotent; run after migrate)."""
+    """Publish the letter catalogue and the demo Open311 key (idempotent; run after migrate)."""
     count = asyncio.run(seed_catalogue(LakamiSettings().database_url))
     typer.echo(f"lakami: {count} letter types in the catalogue")
     typer.echo(f"lakami: {len(CATEGORIES)} complaint categories (Open311 services)")
