@@ -168,19 +168,23 @@ class LetterRequestSummary(BaseModel):
     @classmethod
     def of(cls, request: LetterRequest | RequestView) -> LetterRequestSummary:
         """From a request whose ``letter_type`` is loaded."""
-        return cls(
-            tracking_no=request.tracking_no,
-            letter_type=request.letter_type_code,
-            letter_name=request.letter_type.name,
-            status=AgencyStatus(request.status),
-            unified_status=unified_status(request.status),
-            full_name=request.full_name,
-            kelurahan_code=request.kelurahan_code,
-            submitted_at=request.submitted_at,
-            updated_at=request.updated_at,
-            due_at=request.due_at,
-            letter_number=request.letter_number,
-        )
+        return cls(**_summary_fields(request))
+
+
+def _summary_fields(request: LetterRequest | RequestView) -> dict[str, Any]:
+    return {
+        "tracking_no": request.tracking_no,
+        "letter_type": request.letter_type_code,
+        "letter_name": request.letter_type.name,
+        "status": AgencyStatus(request.status),
+        "unified_status": unified_status(request.status),
+        "full_name": request.full_name,
+        "kelurahan_code": request.kelurahan_code,
+        "submitted_at": request.submitted_at,
+        "updated_at": request.updated_at,
+        "due_at": request.due_at,
+        "letter_number": request.letter_number,
+    }
 
 
 class LetterRequestRead(LetterRequestSummary):
@@ -210,7 +214,7 @@ class LetterRequestRead(LetterRequestSummary):
         """From a request whose ``letter_type`` and ``history`` are loaded."""
         kelurahan = find_kelurahan(request.kelurahan_code)
         return cls(
-            **LetterRequestSummary.of(request).model_dump(),
+            **_summary_fields(request),
             owner_sub=request.owner_sub,
             nik_masked=request.nik_masked,
             no_kk_masked=request.no_kk_masked,
