@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -299,16 +300,21 @@ def _pg_submission_sql() -> str:
 _PG_SUBMISSION = _pg_submission_sql()
 
 
-async def pg_find_letter_type(engine: AsyncEngine, code: str) -> LetterTypeView | None:
-    """``find_letter_type`` on an autocommitted asyncpg connection."""
+@asynccontextmanager
+async def pg_connection(engine: AsyncEngine) -> AsyncIterator[Any]:
+    """A pooled asyncpg connection outside any transaction (each statement autocommitted)."""
     async with engine.connect() as conn:
-        raw: Any = (await conn.get_raw_connection()).driver_connection
-        row = await raw.fetchrow(_PG_GET_TYPE, code)
+        yield (await conn.get_raw_connection()).driver_connection
+
+
+async def pg_find_letter_type(raw: Any, code: str) -> LetterTypeView | None:
+    """``find_letter_type`` on an autocommitting asyncpg connection."""
+    row = await raw.fetchrow(_PG_GET_TYPE, code)
     return LetterTypeView(dict(row.items())) if row is not None else None
 
 
 async def pg_insert_submission(
-    engine: AsyncEngine,
+    raw: Any,
     request: Mapping[str, Any],
     history: Mapping[str, Any],
     events: Sequence[Mapping[str, Any]],
@@ -324,9 +330,7 @@ async def pg_insert_submission(
     args += [history[name] for name in _HISTORY_COLUMNS]
     for event in events:
         args += [event[name] for name in _OUTBOX_COLUMNS]
-    async with engine.connect() as conn:
-        raw: Any = (await conn.get_raw_connection()).driver_connection
-        return await raw.fetchrow(_PG_SUBMISSION, *args) is not None
+    return await raw.fetchrow(_PG_SUBMISSION, *args) is not None
 
 
 async def insert_request_row(session: AsyncSession, values: Mapping[str, Any]) -> bool:

@@ -172,14 +172,29 @@ async def submit_request(
     session: AsyncSession, *, principal: Principal, pii: PiiCipher, data: LetterRequestCreate
 ) -> RequestView:
     """Create a citizen's request (status ``submitted``) and enqueue its first events."""
+    # On PostgreSQL, with no transaction begun yet: the letter type is read, and the request, its
+    # history row and its events are written by one statement, each autocommitted on one pooled
+    # asyncpg connection (no BEGIN or COMMIT round trips; a single statement is atomic).
+    # Elsewhere, in the request's transaction.
+    engine = repository.autocommit_engine(session)
+    if engine is None:
+        return await _submit(session, None, principal=principal, pii=pii, data=data)
+    async with repository.pg_connection(engine) as raw:
+        return await _submit(session, raw, principal=principal, pii=pii, data=data)
+
+
+async def _submit(
+    session: AsyncSession,
+    raw: Any,
+    *,
+    principal: Principal,
+    pii: PiiCipher,
+    data: LetterRequestCreate,
+) -> RequestView:
     now = utcnow()
     today = now.astimezone(WIB).date()
-    # On PostgreSQL, with no transaction begun yet: the letter type is read, and the request, its
-    # history row and its events are written by one statement, each autocommitted (no BEGIN or
-    # COMMIT round trips; a single statement is atomic). Elsewhere, in the request's transaction.
-    engine = repository.autocommit_engine(session)
-    if engine is not None:
-        letter_type = await repository.pg_find_letter_type(engine, data.letter_type)
+    if raw is not None:
+        letter_type = await repository.pg_find_letter_type(raw, data.letter_type)
     else:
         letter_type = await repository.find_letter_type(session, data.letter_type)
     if letter_type is not None and not letter_type.active:
@@ -238,7 +253,7 @@ async def submit_request(
         )
         entry["id"] = history_id
         request = RequestView(values, letter_type, [HistoryView(entry)])
-        if engine is not None:
+        if raw is not None:
             events = letter_change_events(
                 request=request,
                 title=letter_type.name,
@@ -249,7 +264,7 @@ async def submit_request(
                 note=None,
                 occurred_at=now,
             )
-            if await repository.pg_insert_submission(engine, values, entry, outbox_rows(events)):
+            if await repository.pg_insert_submission(raw, values, entry, outbox_rows(events)):
                 session.info["outbox_dirty"] = True  # the relay is woken after the request
                 return request
         elif await repository.insert_request_row(session, values):
