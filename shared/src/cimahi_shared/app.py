@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -93,8 +93,13 @@ def create_service_app(
     on_start: Sequence[Hook] = (),
     on_stop: Sequence[Hook] = (),
     root_path_prefix: str = "",
+    body_limits: Mapping[tuple[str, str], int] | None = None,
 ) -> FastAPI:
-    """A FastAPI app with the platform's plumbing; agency services and the gateway both use it."""
+    """A FastAPI app with the platform's plumbing; agency services and the gateway both use it.
+
+    ``body_limits`` gives exact ``(method, path)`` routes (e.g. file uploads) their own request
+    body limit instead of ``settings.max_body_bytes``.
+    """
     configure_logging(settings.service_name, level=settings.log_level, json=settings.log_json)
     rt = runtime or build_runtime(settings, agency=agency)
 
@@ -132,7 +137,9 @@ def create_service_app(
         verifier=rt.verifier,
         ttl_seconds=settings.idempotency_ttl_seconds,
     )
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes, route_limits=body_limits
+    )
     app.add_middleware(RequestContextMiddleware, service=settings.service_name)
     return app
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -117,19 +118,31 @@ def _route_template(scope: Scope) -> str:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse request bodies above ``max_bytes`` with 413 problem+json before the app reads them."""
+    """Refuse request bodies above ``max_bytes`` with 413 problem+json before the app reads them.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    ``route_limits`` raises (or lowers) the limit for exact ``(method, path)`` pairs only, e.g. a
+    file upload endpoint; every other route keeps ``max_bytes``.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        route_limits: Mapping[tuple[str, str], int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.route_limits = dict(route_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.route_limits.get((scope["method"], scope["path"]), self.max_bytes)
         declared = _header(scope, b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_too_large(send, self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _send_too_large(send, limit)
             return
         # Read the body here (up to the limit) before the app sees any of it: an exception raised
         # from inside the app's receive() would be turned into a 400 by FastAPI's body parsing.
@@ -143,8 +156,8 @@ class BodySizeLimitMiddleware:
                 break
             chunk = message.get("body", b"")
             received += len(chunk)
-            if received > self.max_bytes:
-                await _send_too_large(send, self.max_bytes)
+            if received > limit:
+                await _send_too_large(send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):

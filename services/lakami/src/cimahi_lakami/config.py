@@ -22,3 +22,8 @@ class LakamiSettings(ServiceSettings):
     complaint_identity_role: str = "admin"
     # Open311 requests are public unless the client sends attribute[visibility]=private.
     open311_default_public: bool = True
+    # Uploads (requirement documents, complaint photos): where the files live, how big they may be.
+    upload_dir: str = "var/lakami-uploads"
+    upload_max_bytes: int = 5 * 1024 * 1024
+    # Images larger than this many pixels are refused before decoding (decompression bombs).
+    upload_max_image_pixels: int = 40_000_000

@@ -13,6 +13,10 @@ from cimahi_lakami.config import LakamiSettings
 from cimahi_lakami.letters.router import router as letters_router
 from cimahi_lakami.open311.router import install_open311_errors
 from cimahi_lakami.open311.router import router as open311_router
+from cimahi_lakami.uploads.router import MULTIPART_OVERHEAD
+from cimahi_lakami.uploads.router import PATH as UPLOADS_PATH
+from cimahi_lakami.uploads.router import router as uploads_router
+from cimahi_lakami.uploads.storage import LocalUploadStorage
 from cimahi_shared.app import create_service_app
 
 DESCRIPTION = """Kelurahan letters (surat keterangan/pengantar) of Kota Cimahi, run by Diskominfo.
@@ -30,8 +34,11 @@ def create_app(settings: LakamiSettings | None = None) -> FastAPI:
         title="LAKAMI - surat keterangan kelurahan",
         description=DESCRIPTION,
         agency=AGENCY,
-        routers=[catalogue_router, letters_router],
+        routers=[catalogue_router, letters_router, uploads_router],
+        # Only the upload endpoint takes bodies above max_body_bytes.
+        body_limits={("POST", UPLOADS_PATH): settings.upload_max_bytes + MULTIPART_OVERHEAD},
     )
+    app.state.upload_storage = LocalUploadStorage(settings.upload_dir)
     for router in (
         complaints_public_router,
         complaints_router,

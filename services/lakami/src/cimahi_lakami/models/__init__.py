@@ -8,6 +8,7 @@ from cimahi_lakami.models.letters import (
     LetterRequest,
     LetterRequestHistory,
 )
+from cimahi_lakami.models.uploads import Upload
 
 __all__ = [
     "AccessAudit",
@@ -18,4 +19,5 @@ __all__ = [
     "LetterRequestHistory",
     "LetterType",
     "Open311ApiKey",
+    "Upload",
 ]

@@ -1,0 +1,67 @@
+"""Upload schemas: an upload's metadata and a reference to one when attaching it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from cimahi_lakami.models import Upload
+
+RequirementName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+]
+
+
+class UploadRead(BaseModel):
+    """What is known about an upload (its content is at ``/v1/uploads/{id}/content``)."""
+
+    id: str
+    content_type: str = Field(description="Sniffed from the content: PDF, JPEG or PNG")
+    size_bytes: int
+    sha256: str = Field(description="Hex SHA-256 of the content")
+    original_filename: str | None = Field(description="Sanitized client filename (metadata)")
+    purpose: str | None
+    created_at: datetime
+    attached: bool
+    attached_kind: str | None = Field(description="letter_request | complaint")
+    attached_ref: str | None = Field(description="Tracking number it is attached to")
+    requirement: str | None
+
+    @classmethod
+    def of(cls, upload: Upload) -> UploadRead:
+        """From a row."""
+        return cls(
+            id=upload.id,
+            content_type=upload.content_type,
+            size_bytes=upload.size_bytes,
+            sha256=upload.sha256,
+            original_filename=upload.original_filename,
+            purpose=upload.purpose,
+            created_at=upload.created_at,
+            attached=upload.attached_kind is not None,
+            attached_kind=upload.attached_kind,
+            attached_ref=upload.attached_ref,
+            requirement=upload.requirement,
+        )
+
+
+class AttachmentRef(BaseModel):
+    """An upload of yours offered for one of the letter type's requirements."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    requirement: RequirementName = Field(
+        description="Name of the requirement as listed in the letter type, e.g. 'KTP-el pemohon'"
+    )
+    upload_id: str = Field(max_length=26, description="id returned by POST /v1/uploads")
+
+
+class AttachmentRead(BaseModel):
+    """A document attached to a request."""
+
+    requirement: str | None
+    upload_id: str
+    content_type: str
+    size_bytes: int

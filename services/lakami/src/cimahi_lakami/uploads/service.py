@@ -1,0 +1,271 @@
+"""The rules of uploads: what is accepted, who may read it, attaching it to a request.
+
+Unlike the other services, creating and deleting an upload commit their own transaction: the
+database row and the stored file must agree, so the file is removed when the commit fails (and
+only removed after the row's deletion is committed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from ulid import ULID
+
+from cimahi_lakami.auth import is_lakami_officer
+from cimahi_lakami.models import AccessAudit, LetterType, Upload
+from cimahi_lakami.uploads.content import UnacceptableContent, sniff
+from cimahi_lakami.uploads.schemas import AttachmentRef
+from cimahi_lakami.uploads.storage import UploadStorage, new_storage_key
+from cimahi_shared.auth import Principal
+from cimahi_shared.context import request_id_var
+from cimahi_shared.db import utcnow
+from cimahi_shared.errors import Conflict, InvalidInput, NotFound, ProblemError
+
+ACCESS_PURPOSE = "public-service task"
+LETTER_REQUEST = "letter_request"
+COMPLAINT = "complaint"
+_CHUNK = 64 * 1024
+_UNSAFE = re.compile(r"[^A-Za-z0-9._ ()-]+")
+
+
+class PayloadTooLarge(ProblemError):
+    status, code, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnsupportedMediaType(ProblemError):
+    status, code, title = 415, "unsupported-media-type", "Unsupported file type"
+
+
+class Readable(Protocol):
+    """An uploaded file being received (Starlette's ``UploadFile``)."""
+
+    async def read(self, size: int = -1) -> bytes:
+        """Up to ``size`` bytes; ``b""`` at the end."""
+
+
+# --- creating --------------------------------------------------------------------------------
+
+
+async def create_upload(
+    session: AsyncSession,
+    storage: UploadStorage,
+    *,
+    principal: Principal,
+    file: Readable,
+    filename: str | None,
+    purpose: str | None,
+    max_bytes: int,
+    max_pixels: int,
+) -> Upload:
+    """Check, store and record one file of a citizen; committed when this returns."""
+    data = await read_capped(file, max_bytes)
+    if not data:
+        raise InvalidInput("The file is empty.", errors=[_file_error("The file is empty.")])
+    try:
+        content_type = sniff(data, max_pixels=max_pixels)
+    except UnacceptableContent as exc:
+        raise UnsupportedMediaType(
+            f"{exc} Upload a PDF, JPEG or PNG.", errors=[_file_error(str(exc))]
+        ) from exc
+    upload = Upload(
+        id=str(ULID()),
+        owner_sub=principal.sub,
+        storage_key=new_storage_key(),
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        original_filename=sanitize_filename(filename),
+        purpose=purpose,
+        created_at=utcnow(),
+    )
+    await storage.save(upload.storage_key, data)
+    try:
+        session.add(upload)
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        await storage.delete(upload.storage_key)
+        raise
+    return upload
+
+
+async def read_capped(file: Readable, max_bytes: int) -> bytes:
+    """The whole file, read in chunks; stops with 413 as soon as it exceeds ``max_bytes``."""
+    buffer = bytearray()
+    while chunk := await file.read(_CHUNK):
+        buffer += chunk
+        if len(buffer) > max_bytes:
+            raise PayloadTooLarge(
+                f"The file exceeds {max_bytes} bytes.",
+                errors=[_file_error(f"At most {max_bytes} bytes.")],
+            )
+    return bytes(buffer)
+
+
+def sanitize_filename(name: str | None) -> str | None:
+    """The client's filename reduced to a harmless label: no path, no control or odd characters."""
+    if not name:
+        return None
+    base = re.split(r"[/\\]", name)[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    base = _UNSAFE.sub("_", base).strip(" .")
+    if len(base) > 255:
+        stem, dot, ext = base.rpartition(".")
+        base = (stem[: 250 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else base[:255]
+    return base or None
+
+
+def _file_error(message: str) -> dict[str, Any]:
+    return {"field": "file", "message": message, "in": "body"}
+
+
+# --- reading and deleting --------------------------------------------------------------------
+
+
+async def get_upload(
+    session: AsyncSession, *, principal: Principal, upload_id: str, action: str = "read_upload"
+) -> Upload:
+    """An upload the caller may read (else the same 404 as a missing one); officer reads logged."""
+    upload = await session.get(Upload, upload_id) if len(upload_id) <= 26 else None
+    if upload is None or not may_read(principal, upload):
+        raise NotFound(f"There is no upload {upload_id}.")
+    if principal.sub != upload.owner_sub:
+        session.add(
+            AccessAudit(
+                id=str(ULID()),
+                actor_sub=principal.sub,
+                actor_role=principal.role,
+                actor_agency=principal.agency,
+                actor_area=principal.area,
+                owner_sub=upload.owner_sub,
+                tracking_no=upload.attached_ref or upload.id,
+                action=action,
+                purpose=ACCESS_PURPOSE,
+                http_request_id=request_id_var.get(),
+                occurred_at=utcnow(),
+            )
+        )
+    return upload
+
+
+def may_read(principal: Principal, upload: Upload) -> bool:
+    """The owner always; LAKAMI officers of its kelurahan (or kecamatan) once it is attached."""
+    if principal.is_citizen:
+        return principal.sub == upload.owner_sub
+    if is_lakami_officer(principal) and principal.area and upload.kelurahan_code:
+        area = principal.area
+        return upload.kelurahan_code == area or upload.kelurahan_code.startswith(area + ".")
+    return False
+
+
+async def delete_upload(
+    session: AsyncSession, storage: UploadStorage, *, principal: Principal, upload_id: str
+) -> None:
+    """Delete a citizen's own upload that is not attached to anything yet."""
+    upload = await session.get(Upload, upload_id) if len(upload_id) <= 26 else None
+    if upload is None or not principal.is_citizen or upload.owner_sub != principal.sub:
+        raise NotFound(f"There is no upload {upload_id}.")
+    if upload.attached_kind is not None:
+        raise Conflict("The upload is attached to a request and can no longer be deleted.")
+    await session.delete(upload)
+    await session.commit()
+    await storage.delete(upload.storage_key)
+
+
+# --- attaching -------------------------------------------------------------------------------
+
+
+async def attach(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    refs: Sequence[AttachmentRef],
+    kind: str,
+    target_id: str,
+    target_ref: str,
+    kelurahan_code: str,
+    requirements: Sequence[str] | None = None,
+    field: str = "attachments",
+) -> list[Upload]:
+    """Link the caller's unattached uploads to a request, in the caller's transaction.
+
+    Each upload is claimed with one conditional UPDATE (owner, still unattached), so two requests
+    can never attach the same upload. ``requirements`` (when given) are the names an attachment
+    may fulfil. Raises 422 naming ``attachments[i]...`` for anything wrong.
+    """
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    now = utcnow()
+    for i, ref in enumerate(refs):
+        if requirements is not None and ref.requirement not in requirements:
+            errors.append(
+                _error(f"{field}[{i}].requirement", "Not a requirement of this letter type.")
+            )
+            continue
+        if ref.upload_id in seen:
+            errors.append(_error(f"{field}[{i}].upload_id", "The same upload is listed twice."))
+            continue
+        seen.add(ref.upload_id)
+        result = await session.execute(
+            update(Upload)
+            .where(
+                Upload.id == ref.upload_id,
+                Upload.owner_sub == principal.sub,
+                Upload.attached_kind.is_(None),
+            )
+            .values(
+                attached_kind=kind,
+                attached_id=target_id,
+                attached_ref=target_ref,
+                requirement=ref.requirement,
+                kelurahan_code=kelurahan_code,
+                attached_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) != 1:
+            errors.append(
+                _error(
+                    f"{field}[{i}].upload_id",
+                    "No unattached upload of yours has this id.",
+                )
+            )
+    if errors:
+        raise InvalidInput(
+            "Invalid: " + ", ".join(sorted({e["field"] for e in errors})), errors=errors
+        )
+    if not seen:
+        return []
+    rows = await session.execute(
+        select(Upload)
+        .where(Upload.id.in_(seen))
+        .order_by(Upload.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.scalars())
+
+
+async def letter_requirements(session: AsyncSession, letter_type_code: str) -> list[dict[str, Any]]:
+    """The requirement list (name, required, note) of a letter type, from the catalogue."""
+    value = await session.scalar(
+        select(LetterType.requirements).where(LetterType.code == letter_type_code)
+    )
+    return list(value or [])
+
+
+def missing_requirements(
+    requirements: Sequence[dict[str, Any]], attached: Sequence[Upload]
+) -> list[str]:
+    """Required documents with no attachment (they may still be brought on paper)."""
+    have = {u.requirement for u in attached}
+    return [r["name"] for r in requirements if r.get("required", True) and r["name"] not in have]
+
+
+def _error(field: str, message: str) -> dict[str, Any]:
+    return {"field": field, "message": message, "in": "body"}

@@ -1,0 +1,110 @@
+"""Uploads through the HTTP API: content sniffing, size limits, ownership, deletion."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from cimahi_lakami.config import LakamiSettings
+from services.lakami.tests.conftest import Tokens, problem
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def _stored_files(directory: Path) -> list[Path]:
+    return list(directory.iterdir()) if directory.exists() else []
+
+
+def png() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 10, 10)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), (10, 200, 10)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+@pytest.fixture
+def upload_settings(settings: LakamiSettings, tmp_path: Path) -> LakamiSettings:
+    settings.upload_dir = str(tmp_path / "uploads")
+    return settings
+
+
+async def post(
+    client: httpx.AsyncClient, headers: dict[str, str], name: str, data: bytes, ctype: str
+) -> httpx.Response:
+    return await client.post("/v1/uploads", files={"file": (name, data, ctype)}, headers=headers)
+
+
+@pytest.mark.usefixtures("upload_settings")
+class TestUploads:
+    @pytest.mark.parametrize(
+        ("name", "make", "expected"),
+        [
+            ("a.pdf", lambda: PDF, "application/pdf"),
+            ("b.jpg", jpeg, "image/jpeg"),
+            ("c.png", png, "image/png"),
+            ("disguised.pdf", png, "image/png"),
+        ],
+    )
+    async def test_accepted_with_sniffed_type_and_hash(
+        self, client: httpx.AsyncClient, tokens: Tokens, name: str, make: object, expected: str
+    ) -> None:
+        data: bytes = make()  # type: ignore[operator]
+        citizen = tokens.citizen()
+        response = await post(client, citizen, name, data, "application/pdf")
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert body["content_type"] == expected
+        assert body["sha256"] == hashlib.sha256(data).hexdigest()
+        content = await client.get(f"/v1/uploads/{body['id']}/content", headers=citizen)
+        assert content.content == data
+        assert content.headers["content-type"] == expected
+        assert content.headers["x-content-type-options"] == "nosniff"
+        assert content.headers["content-disposition"].startswith("attachment")
+
+    async def test_exe_renamed_pdf_refused(self, client: httpx.AsyncClient, tokens: Tokens) -> None:
+        response = await post(
+            client, tokens.citizen(), "x.pdf", b"MZ\x90\x00" * 50, "application/pdf"
+        )
+        assert problem(response, 415)["errors"][0]["field"] == "file"
+
+    async def test_empty_refused(self, client: httpx.AsyncClient, tokens: Tokens) -> None:
+        problem(await post(client, tokens.citizen(), "x.pdf", b"", "application/pdf"), 422)
+
+    async def test_too_large_stores_nothing(
+        self, client: httpx.AsyncClient, tokens: Tokens, upload_settings: LakamiSettings
+    ) -> None:
+        big = PDF + b"0" * upload_settings.upload_max_bytes
+        problem(await post(client, tokens.citizen(), "x.pdf", big, "application/pdf"), 413)
+        assert _stored_files(Path(upload_settings.upload_dir)) == []
+
+    async def test_other_citizen_and_officer_get_404_then_delete(
+        self, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        owner = tokens.citizen()
+        created = (await post(client, owner, "c.png", png(), "image/png")).json()
+        url = f"/v1/uploads/{created['id']}"
+        problem(await client.get(url, headers=tokens.citizen()), 404)
+        problem(await client.get(url, headers=tokens.officer()), 404)
+        assert (await client.get(url, headers=owner)).status_code == 200
+        problem(await client.delete(url, headers=tokens.citizen()), 404)
+        assert (await client.delete(url, headers=owner)).status_code == 204
+        problem(await client.get(url, headers=owner), 404)
+
+    async def test_idempotent_upload(self, client: httpx.AsyncClient, tokens: Tokens) -> None:
+        citizen = {**tokens.citizen(), "Idempotency-Key": "up-1"}
+        headers = {**citizen, "Content-Type": "multipart/form-data; boundary=fixedboundary"}
+        data = png()
+        first = await post(client, headers, "c.png", data, "image/png")
+        again = await post(client, headers, "c.png", data, "image/png")
+        assert first.status_code == again.status_code == 201, again.text
+        assert first.json()["id"] == again.json()["id"]
