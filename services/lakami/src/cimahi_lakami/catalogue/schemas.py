@@ -14,6 +14,10 @@ class Requirement(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    code: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{1,39}$",
+        description="Stable code an upload names when it fulfils this requirement",
+    )
     name: str
     required: bool = True
     note: str | None = None
@@ -50,8 +54,7 @@ class LetterTypeRead(BaseModel):
     fields: list[FieldSpec] = Field(description="Type-specific fields of a request ('fields')")
     procedure: list[str]
     needs_kecamatan: bool = Field(
-        description="Whether the kecamatan must also approve (not yet enforced: the kelurahan "
-        "approval completes the request for now)"
+        description="Whether the kecamatan approves too, after the kelurahan"
     )
     time_limit_working_days: int
     fee_idr: int = Field(description="Fee in rupiah (0: free)")

@@ -19,9 +19,9 @@ PROCEDURE = [
     "Lurah (atau pejabat yang ditunjuk) menandatangani; surat diberi nomor.",
 ]
 ID_DOCUMENTS = [
-    Requirement(name="Surat pengantar RT/RW"),
-    Requirement(name="KTP-el pemohon"),
-    Requirement(name="Kartu Keluarga"),
+    Requirement(code="cover_letter", name="Surat pengantar RT/RW"),
+    Requirement(code="ktp", name="KTP-el pemohon"),
+    Requirement(code="kk", name="Kartu Keluarga"),
 ]
 
 STANDARDS: tuple[LetterTypeRead, ...] = (
@@ -34,6 +34,7 @@ STANDARDS: tuple[LetterTypeRead, ...] = (
         requirements=[
             *ID_DOCUMENTS,
             Requirement(
+                code="domicile_statement",
                 name="Surat pernyataan domisili",
                 required=False,
                 note="Bagi pemohon dengan KTP-el di luar Kota Cimahi",
@@ -60,8 +61,10 @@ STANDARDS: tuple[LetterTypeRead, ...] = (
         classification_code="460",
         requirements=[
             *ID_DOCUMENTS,
-            Requirement(name="Surat pernyataan tidak mampu bermeterai"),
-            Requirement(name="Kartu bantuan sosial (KIS/KKS/PKH)", required=False),
+            Requirement(code="poverty_statement", name="Surat pernyataan tidak mampu bermeterai"),
+            Requirement(
+                code="social_aid_card", name="Kartu bantuan sosial (KIS/KKS/PKH)", required=False
+            ),
         ],
         fields=[
             FieldSpec(
@@ -102,8 +105,8 @@ STANDARDS: tuple[LetterTypeRead, ...] = (
         classification_code="503",
         requirements=[
             *ID_DOCUMENTS,
-            Requirement(name="Foto tempat usaha", required=False),
-            Requirement(name="Nomor Induk Berusaha (NIB)", required=False),
+            Requirement(code="business_photo", name="Foto tempat usaha", required=False),
+            Requirement(code="nib", name="Nomor Induk Berusaha (NIB)", required=False),
         ],
         fields=[
             FieldSpec(code="business_name", label="Nama usaha", type="string", max_length=150),
@@ -136,7 +139,10 @@ STANDARDS: tuple[LetterTypeRead, ...] = (
         name="Surat Pengantar SKCK",
         description="Pengantar dari kelurahan untuk permohonan SKCK ke Polsek/Polres.",
         classification_code="331",
-        requirements=[*ID_DOCUMENTS, Requirement(name="Pas foto 4x6 berlatar merah")],
+        requirements=[
+            *ID_DOCUMENTS,
+            Requirement(code="photo_4x6", name="Pas foto 4x6 berlatar merah"),
+        ],
         fields=[
             FieldSpec(
                 code="skck_purpose",

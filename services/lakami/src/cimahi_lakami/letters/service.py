@@ -32,6 +32,7 @@ from cimahi_lakami.letters.schemas import LetterRequestCreate, LetterRequestResu
 from cimahi_lakami.letters.workflow import STEPS, Action, AgencyStatus, next_actions, unified_status
 from cimahi_lakami.models import AccessAudit, LetterRequest, LetterRequestHistory
 from cimahi_lakami.regions import find_kelurahan
+from cimahi_lakami.verification.codes import new_code
 from cimahi_shared.auth import Principal
 from cimahi_shared.context import request_id_var
 from cimahi_shared.db import utcnow
@@ -218,6 +219,9 @@ async def _submit(
         "owner_sub": principal.sub,
         "full_name": data.full_name,
         "kelurahan_code": data.kelurahan_code,
+        "kecamatan_code": _kecamatan_of(data.kelurahan_code),
+        "needs_kecamatan": letter_type.needs_kecamatan,
+        "level": "kelurahan",
         "rt": data.rt,
         "rw": data.rw,
         "cover_letter_number": data.cover_letter_number,
@@ -234,6 +238,11 @@ async def _submit(
         "approved_at": None,
         "signer_sub": None,
         "signer_name": None,
+        "signer_title": None,
+        "verification_code": None,
+        "revoked_at": None,
+        "revoked_by_sub": None,
+        "revoked_reason": None,
         **_identifiers(pii=pii, nik=data.nik, no_kk=data.no_kk),
     }
     history_id = str(ULID())
@@ -281,6 +290,11 @@ async def _submit(
             return request
     # 40 random bits per month make five collisions in a row practically impossible.
     raise RuntimeError("could not allocate a unique tracking number")  # pragma: no cover
+
+
+def _kecamatan_of(kelurahan_code: str) -> str:
+    kelurahan = find_kelurahan(kelurahan_code)
+    return kelurahan.kecamatan_code if kelurahan else kelurahan_code.rsplit(".", 1)[0]
 
 
 def new_tracking_no(now: datetime) -> str:
@@ -495,6 +509,8 @@ async def _issue_letter(
     request.approved_at = now
     request.signer_sub = principal.sub
     request.signer_name = principal.name or principal.sub
+    request.signer_title = f"Lurah {kelurahan.name}" if kelurahan else "Lurah"
+    request.verification_code = new_code()
 
 
 async def _record(
@@ -523,6 +539,7 @@ async def _record(
                 principal=principal,
                 note=note,
                 now=now,
+                level=request.level,
             )
         ),
     )
@@ -547,11 +564,13 @@ def _history_values(
     principal: Principal,
     note: str | None,
     now: datetime,
+    level: str = "kelurahan",
 ) -> dict[str, Any]:
     return {
         "id": str(ULID()),
         "request_id": request_id,
         "sequence": sequence,
+        "level": level,
         "action": action.value,
         "from_status": previous,
         "to_status": status,

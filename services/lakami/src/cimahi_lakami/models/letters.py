@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from cimahi_lakami.db import Base
@@ -14,12 +24,15 @@ from cimahi_shared.db import UTCDateTime
 
 
 class LetterRequest(Base):
-    """A citizen's request for a letter from their kelurahan."""
+    """A citizen's request for a letter from their kelurahan (and, for some types, kecamatan)."""
 
     __tablename__ = "letter_requests"
     __table_args__ = (
         Index("ix_letter_requests_owner_sub_id", "owner_sub", "id"),
         Index("ix_letter_requests_kelurahan_code_id", "kelurahan_code", "id"),
+        Index("ix_letter_requests_kecamatan_code_level_id", "kecamatan_code", "level", "id"),
+        Index("ix_letter_requests_kelurahan_code_due_at", "kelurahan_code", "due_at"),
+        Index("ix_letter_requests_kecamatan_code_due_at", "kecamatan_code", "due_at"),
     )
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, comment="ULID (time-ordered)")
@@ -35,6 +48,13 @@ class LetterRequest(Base):
     no_kk_masked: Mapped[str] = mapped_column(String(16))
     full_name: Mapped[str] = mapped_column(String(100))
     kelurahan_code: Mapped[str] = mapped_column(String(16))
+    kecamatan_code: Mapped[str] = mapped_column(String(16), comment="Kecamatan of the kelurahan")
+    needs_kecamatan: Mapped[bool] = mapped_column(
+        Boolean, comment="Copied from the letter type at submission: the kecamatan approves too"
+    )
+    level: Mapped[str] = mapped_column(
+        String(16), comment="Who acts on it now: kelurahan | kecamatan"
+    )
     rt: Mapped[str] = mapped_column(String(3))
     rw: Mapped[str] = mapped_column(String(3))
     cover_letter_number: Mapped[str] = mapped_column(String(60))
@@ -53,6 +73,13 @@ class LetterRequest(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     signer_sub: Mapped[str | None] = mapped_column(String(64))
     signer_name: Mapped[str | None] = mapped_column(String(100))
+    signer_title: Mapped[str | None] = mapped_column(String(100), comment="e.g. Lurah Melong")
+    verification_code: Mapped[str | None] = mapped_column(
+        String(32), unique=True, comment="Printed on the letter; public verification looks it up"
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by_sub: Mapped[str | None] = mapped_column(String(64))
+    revoked_reason: Mapped[str | None] = mapped_column(String(500))
 
     letter_type: Mapped[LetterType] = relationship(lazy="raise")
     history: Mapped[list[LetterRequestHistory]] = relationship(
@@ -69,6 +96,7 @@ class LetterRequestHistory(Base):
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
     request_id: Mapped[str] = mapped_column(ForeignKey("letter_requests.id", ondelete="CASCADE"))
     sequence: Mapped[int] = mapped_column(Integer)
+    level: Mapped[str] = mapped_column(String(16), comment="kelurahan | kecamatan")
     action: Mapped[str] = mapped_column(String(16))
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
