@@ -61,13 +61,20 @@ def is_sqlite_url(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    """Create the async engine: aiosqlite (WAL, foreign keys) or asyncpg for PostgreSQL."""
+def create_engine(url: str, *, pool_size: int = 20, echo: bool = False) -> AsyncEngine:
+    """Create the async engine: aiosqlite (WAL, foreign keys) or asyncpg for PostgreSQL.
+
+    PostgreSQL: ``pool_size`` connections are kept; up to half as many again are opened for
+    bursts and closed when returned. Keep ``pool_size`` at or above the requests one process
+    has in flight at its usual peak: an overflow connection costs a TCP + TLS negotiation +
+    authentication on every checkout (the P1 profile showed 12% of LAKAMI's CPU there at 32
+    concurrent requests with a pool of 10).
+    """
     kwargs: dict[str, Any] = {"echo": echo}
     if is_sqlite_url(url):
         kwargs["connect_args"] = {"timeout": 30}
     else:
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
+        kwargs.update(pool_size=pool_size, max_overflow=max(pool_size // 2, 1))
     engine = create_async_engine(url, **kwargs)
     if not is_sqlite_url(url):
         _ping_idle_connections(engine)

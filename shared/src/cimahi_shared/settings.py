@@ -14,7 +14,7 @@ class ServiceSettings(BaseSettings):
     service_name: str = "cimahi"
     environment: str = "development"
     database_url: str = "sqlite+aiosqlite:///var/cimahi.sqlite3"
-    db_pool_size: int = 10
+    db_pool_size: int = 20
     nats_url: str = "nats://127.0.0.1:4222"
     nats_enabled: bool = True
     log_level: str = "INFO"
