@@ -29,6 +29,8 @@ REQUEST_FIELDS = {
     "updated_datetime",
     "expected_datetime",
     "address",
+    "address_id",
+    "zipcode",
     "lat",
     "long",
     "media_url",

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from cimahi_lakami.complaints.workflow import AWAITING_ANSWER, AWAITING_VERIFICATION
-from cimahi_lakami.models import Complaint, ComplaintHistory, Open311ApiKey
+from cimahi_lakami.models import Complaint, ComplaintHistory, Open311ApiKey, Upload
 
 
 async def insert_complaint(session: AsyncSession, complaint: Complaint) -> bool:
@@ -131,6 +131,23 @@ async def find_api_key(session: AsyncSession, key_hash: str) -> Open311ApiKey | 
     return result.scalar_one_or_none()
 
 
+async def list_api_keys(session: AsyncSession) -> Sequence[Open311ApiKey]:
+    """Every API key (revoked ones too), oldest first."""
+    result = await session.execute(select(Open311ApiKey).order_by(Open311ApiKey.id))
+    return result.scalars().all()
+
+
+async def get_api_key(
+    session: AsyncSession, key_id: str, *, for_update: bool = False
+) -> Open311ApiKey | None:
+    """An API key by id (revoked or not); ``for_update`` locks its row (PostgreSQL)."""
+    stmt = select(Open311ApiKey).where(Open311ApiKey.id == key_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    result = await session.execute(stmt)
+    return result.scalar_one_or_none()
+
+
 async def find_api_key_by_name(session: AsyncSession, name: str) -> Open311ApiKey | None:
     """The API key with this name (revoked or not)."""
     result = await session.execute(select(Open311ApiKey).where(Open311ApiKey.name == name))
@@ -146,3 +163,11 @@ async def insert_api_key(session: AsyncSession, key: Open311ApiKey) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+async def get_uploads(session: AsyncSession, upload_ids: Sequence[str]) -> dict[str, Upload]:
+    """The uploads with these ids, by id (missing ids are absent)."""
+    if not upload_ids:
+        return {}
+    result = await session.execute(select(Upload).where(Upload.id.in_(set(upload_ids))))
+    return {upload.id: upload for upload in result.scalars()}

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi import APIRouter, Body, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cimahi_lakami.auth import Citizen, Officer
@@ -14,7 +15,7 @@ from cimahi_lakami.complaints.categories import (
     CATEGORIES,
     VERIFY_WORKING_DAYS,
 )
-from cimahi_lakami.complaints.deadlines import DeadlinesDep
+from cimahi_lakami.complaints.deadlines import Deadlines, DeadlinesDep
 from cimahi_lakami.complaints.schemas import (
     ActionNote,
     CategoryRead,
@@ -28,8 +29,8 @@ from cimahi_lakami.complaints.schemas import (
     RatingBody,
 )
 from cimahi_lakami.complaints.service import View
-from cimahi_lakami.complaints.workflow import Action, ComplaintStatus
-from cimahi_lakami.models import Complaint
+from cimahi_lakami.complaints.workflow import ANSWERED, Action, ComplaintStatus
+from cimahi_lakami.models import Complaint, Open311ApiKey
 from cimahi_shared.app import SessionDep
 from cimahi_shared.auth import CurrentPrincipal, Principal, require_roles
 from cimahi_shared.errors import InvalidInput
@@ -42,8 +43,15 @@ OptionalNote = Annotated[ActionNote | None, Body()]
 Admin = Annotated[Principal, require_roles("admin")]
 
 
-def _read(complaint: Complaint, view: View) -> ComplaintRead:
-    return ComplaintRead.of(complaint, show_author=view.show_author, full=view.full)
+def _read(complaint: Complaint, view: View, deadlines: Deadlines) -> ComplaintRead:
+    answered = ComplaintStatus(complaint.status) in ANSWERED
+    return ComplaintRead.of(
+        complaint,
+        show_author=view.show_author,
+        full=view.full,
+        now=deadlines.now,
+        reopen_until=service.reopen_until(complaint, deadlines) if answered else None,
+    )
 
 
 @public_router.get("/complaint-categories", response_model=list[CategoryRead])
@@ -76,7 +84,7 @@ async def file_complaint(
         session, principal=principal, data=data, deadlines=deadlines
     )
     response.headers["Location"] = f"complaints/{complaint.tracking_no}"
-    return ComplaintRead.of(complaint, show_author=True, full=True)
+    return _read(complaint, View(full=True, show_author=True, owner=True, officer=False), deadlines)
 
 
 @router.get("", response_model=ComplaintPage)
@@ -115,7 +123,7 @@ async def get_complaint(
     complaint, view = await service.get_complaint(
         session, principal=principal, tracking_no=tracking_no, deadlines=deadlines
     )
-    return _read(complaint, view)
+    return _read(complaint, view, deadlines)
 
 
 async def _officer_action(
@@ -136,7 +144,7 @@ async def _officer_action(
         responsible_agency=responsible_agency,
         deadlines=deadlines,
     )
-    return _read(complaint, view)
+    return _read(complaint, view, deadlines)
 
 
 @router.post("/{tracking_no}/verify", response_model=ComplaintRead)
@@ -248,7 +256,7 @@ async def add_complaint_info(
         photo_upload_ids=list(body.photo_upload_ids),
         deadlines=deadlines,
     )
-    return _read(complaint, view)
+    return _read(complaint, view, deadlines)
 
 
 @router.post("/{tracking_no}/rating", response_model=ComplaintRead)
@@ -268,7 +276,7 @@ async def rate_complaint(
         comment=body.comment,
         deadlines=deadlines,
     )
-    return _read(complaint, view)
+    return _read(complaint, view, deadlines)
 
 
 @router.post("/{tracking_no}/reopen", response_model=ComplaintRead)
@@ -287,7 +295,7 @@ async def reopen_complaint(
         note=body.note if body else None,
         deadlines=deadlines,
     )
-    return _read(complaint, view)
+    return _read(complaint, view, deadlines)
 
 
 class ApiKeyCreate(BaseModel):
@@ -304,6 +312,49 @@ class ApiKeyCreated(BaseModel):
     id: str
     name: str
     api_key: str = Field(description="Send as api_key to POST /open311/v2/requests.json")
+
+
+class ApiKeyRead(BaseModel):
+    """An API key without its secret (only a hash is stored)."""
+
+    id: str
+    name: str
+    key_prefix: str = Field(description="First characters of the key, to recognise it")
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+    active: bool
+
+    @classmethod
+    def of(cls, key: Open311ApiKey) -> ApiKeyRead:
+        """From a row."""
+        return cls(
+            id=key.id,
+            name=key.name,
+            key_prefix=key.key_prefix,
+            created_by=key.created_by,
+            created_at=key.created_at,
+            revoked_at=key.revoked_at,
+            active=key.revoked_at is None,
+        )
+
+
+@admin_router.get("/open311-keys", response_model=list[ApiKeyRead])
+async def list_open311_keys(principal: Admin, session: SessionDep) -> list[ApiKeyRead]:
+    """Admin: every Open311 API key, revoked ones too, without secrets."""
+    return [ApiKeyRead.of(key) for key in await service.list_api_keys(session)]
+
+
+@admin_router.delete("/open311-keys/{key_id}", response_model=ApiKeyRead)
+async def revoke_open311_key(
+    key_id: Annotated[str, Path(max_length=26)],
+    principal: Admin,
+    session: SessionDep,
+    deadlines: DeadlinesDep,
+) -> ApiKeyRead:
+    """Admin: revoke a key; the client is refused from then on (revoking twice is harmless)."""
+    key = await service.revoke_api_key(session, key_id=key_id, now=deadlines.now)
+    return ApiKeyRead.of(key)
 
 
 @admin_router.post(

@@ -93,7 +93,7 @@ class ComplaintCreate(BaseModel):
     photo_upload_ids: list[UploadId] = Field(
         default_factory=list,
         max_length=5,
-        description="Ids of uploaded photos (checked for shape only until uploads exist)",
+        description="Ids of your unattached JPEG/PNG uploads (POST /v1/uploads); attached here",
     )
     anonymous: bool = Field(
         default=False, description="Officers never see who filed an anonymous complaint"
@@ -195,6 +195,13 @@ class ComplaintRead(BaseModel):
     updated_at: datetime
     verify_due_at: datetime
     answer_due_at: datetime
+    due_at: datetime | None = Field(
+        description="The deadline it waits for now (verification, then answer); null once answered"
+    )
+    overdue: bool = Field(description="due_at has passed")
+    reopen_until: datetime | None = Field(
+        description="Last moment the author may reopen it (answered, closed or not our authority)"
+    )
     verified_at: datetime | None
     answered_at: datetime | None
     closed_at: datetime | None
@@ -207,8 +214,20 @@ class ComplaintRead(BaseModel):
     history: list[ComplaintHistoryRead]
 
     @classmethod
-    def of(cls, complaint: Complaint, *, show_author: bool, full: bool) -> ComplaintRead:
-        """The view of a reader: ``show_author`` reveals the author, ``full`` the private parts."""
+    def of(
+        cls,
+        complaint: Complaint,
+        *,
+        show_author: bool,
+        full: bool,
+        now: datetime,
+        reopen_until: datetime | None,
+    ) -> ComplaintRead:
+        """The view of a reader: ``show_author`` reveals the author, ``full`` the private parts.
+
+        ``now`` decides ``overdue``; ``reopen_until`` is the end of the reopening window, if any.
+        """
+        due_at = current_deadline(complaint)
         category = find_category(complaint.category_code)
         location = (
             Location.model_construct(lat=complaint.lat, long=complaint.lon)
@@ -237,6 +256,9 @@ class ComplaintRead(BaseModel):
             updated_at=complaint.updated_at,
             verify_due_at=complaint.verify_due_at,
             answer_due_at=complaint.answer_due_at,
+            due_at=due_at,
+            overdue=due_at is not None and due_at < now,
+            reopen_until=reopen_until,
             verified_at=complaint.verified_at,
             answered_at=complaint.answered_at,
             closed_at=complaint.closed_at,
@@ -285,6 +307,7 @@ class ComplaintSummary(BaseModel):
     submitted_at: datetime
     verify_due_at: datetime
     answer_due_at: datetime
+    due_at: datetime | None
     overdue: bool
 
     @classmethod
@@ -303,6 +326,7 @@ class ComplaintSummary(BaseModel):
             submitted_at=complaint.submitted_at,
             verify_due_at=complaint.verify_due_at,
             answer_due_at=complaint.answer_due_at,
+            due_at=deadline,
             overdue=deadline is not None and deadline < now,
         )
 

@@ -46,6 +46,9 @@ from cimahi_lakami.complaints.workflow import (
 from cimahi_lakami.events.complaints import publish_complaint_change
 from cimahi_lakami.models import AccessAudit, Complaint, ComplaintHistory, Open311ApiKey
 from cimahi_lakami.regions import find_kelurahan
+from cimahi_lakami.uploads.schemas import AttachmentRef
+from cimahi_lakami.uploads.service import COMPLAINT as UPLOAD_KIND_COMPLAINT
+from cimahi_lakami.uploads.service import attach
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar import WIB
 from cimahi_shared.context import request_id_var
@@ -56,6 +59,10 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
 ACCESS_PURPOSE = "complaint handling"
 OPEN311_OWNER_PREFIX = "open311:"
+#: Photos of one complaint (at filing and added later together), and the types they may have.
+MAX_PHOTOS = 5
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})
+PHOTOS_FIELD = "photo_upload_ids"
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +227,9 @@ async def file_complaint(
     category = find_category(data.category)
     if category is None:  # pragma: no cover - the schema checks the category
         raise InvalidInput("Invalid: category", errors=[_field_error("category", "Unknown.")])
-    return await _create(
+    photo_ids = list(data.photo_upload_ids)
+    await _check_photos(session, principal=principal, upload_ids=photo_ids, already=0)
+    complaint = await _create(
         session,
         category=category,
         title=data.title,
@@ -229,7 +238,7 @@ async def file_complaint(
         lat=data.location.lat if data.location else None,
         lon=data.location.long if data.location else None,
         address=data.address,
-        photo_upload_ids=list(data.photo_upload_ids),
+        photo_upload_ids=photo_ids,
         media_url=None,
         attributes={},
         anonymous=data.anonymous,
@@ -241,6 +250,8 @@ async def file_complaint(
         actor_role=principal.role,
         deadlines=deadlines,
     )
+    await _attach_photos(session, principal=principal, complaint=complaint, upload_ids=photo_ids)
+    return complaint
 
 
 async def file_open311(
@@ -358,6 +369,68 @@ async def _create(
     return complaint
 
 
+async def _check_photos(
+    session: AsyncSession, *, principal: Principal, upload_ids: Sequence[str], already: int
+) -> None:
+    """422 naming ``photo_upload_ids[i]`` unless each is an unattached JPEG/PNG of the caller.
+
+    ``already``: photos the complaint has; together they may be at most ``MAX_PHOTOS``.
+    """
+    errors: list[dict[str, Any]] = []
+    if already + len(upload_ids) > MAX_PHOTOS:
+        errors.append(
+            _field_error(
+                PHOTOS_FIELD,
+                f"At most {MAX_PHOTOS} photos per complaint ({already} attached already).",
+            )
+        )
+    found = await repository.get_uploads(session, upload_ids)
+    seen: set[str] = set()
+    for i, upload_id in enumerate(upload_ids):
+        upload = found.get(upload_id)
+        message: str | None = None
+        if upload_id in seen:
+            message = "The same upload is listed twice."
+        elif upload is None or upload.owner_sub != principal.sub:
+            message = "No upload of yours has this id (upload the photo first: POST /v1/uploads)."
+        elif upload.attached_kind is not None:
+            message = "This upload is attached to another request already."
+        elif upload.content_type not in PHOTO_TYPES:
+            message = "Not a photo: attach JPEG or PNG images only."
+        seen.add(upload_id)
+        if message is not None:
+            errors.append(_field_error(f"{PHOTOS_FIELD}[{i}]", message))
+    if errors:
+        raise InvalidInput(
+            "Invalid: " + ", ".join(sorted({e["field"] for e in errors})), errors=errors
+        )
+
+
+async def _attach_photos(
+    session: AsyncSession, *, principal: Principal, complaint: Complaint, upload_ids: Sequence[str]
+) -> None:
+    """Attach checked photos to the complaint (its kelurahan's officers may then read them)."""
+    if not upload_ids:
+        return
+    await attach(
+        session,
+        principal=principal,
+        refs=[_photo_ref(upload_id) for upload_id in upload_ids],
+        kind=UPLOAD_KIND_COMPLAINT,
+        target_id=complaint.id,
+        target_ref=complaint.tracking_no,
+        kelurahan_code=complaint.kelurahan_code,
+        field=PHOTOS_FIELD,
+    )
+
+
+def _photo_ref(upload_id: str) -> AttachmentRef:
+    # A photo fulfils no catalogue requirement: ``requirement`` stays empty (NULL on the upload),
+    # which AttachmentRef's validation (made for letters) would not let through.
+    values: dict[str, Any] = {"requirement": None, "upload_id": upload_id}
+    return AttachmentRef.model_construct(**values)
+
+
 def new_tracking_no(now: datetime) -> str:
     """A city-wide unique, unguessable tracking number: ``ADU-<yymm>-<8 Crockford base32>``."""
     suffix = "".join(secrets.choice(_CROCKFORD) for _ in range(8))
@@ -431,6 +504,13 @@ async def add_info(
     complaint, view = await _load_for_owner(session, principal, tracking_no, deadlines)
     _ensure_possible(complaint, Action.ADD_INFO)
     if photo_upload_ids:
+        already = len(complaint.photo_upload_ids)
+        await _check_photos(
+            session, principal=principal, upload_ids=photo_upload_ids, already=already
+        )
+        await _attach_photos(
+            session, principal=principal, complaint=complaint, upload_ids=photo_upload_ids
+        )
         complaint.photo_upload_ids = [*complaint.photo_upload_ids, *photo_upload_ids]
     await _record(
         session,
@@ -644,3 +724,19 @@ async def create_api_key(
 async def find_api_key(session: AsyncSession, raw: str) -> Open311ApiKey | None:
     """The active key for a raw API key, or None."""
     return await repository.find_api_key(session, hash_api_key(raw))
+
+
+async def list_api_keys(session: AsyncSession) -> Sequence[Open311ApiKey]:
+    """Every API key, revoked ones too (only hashes are stored: no secret can be listed)."""
+    return await repository.list_api_keys(session)
+
+
+async def revoke_api_key(session: AsyncSession, *, key_id: str, now: datetime) -> Open311ApiKey:
+    """Revoke a key for good (404 when unknown); revoking it again changes nothing."""
+    key = await repository.get_api_key(session, key_id, for_update=True) if key_id else None
+    if key is None:
+        raise NotFound(f"There is no Open311 API key {key_id}.")
+    if key.revoked_at is None:
+        key.revoked_at = now
+        await session.flush()
+    return key

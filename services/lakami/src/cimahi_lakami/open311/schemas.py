@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from cimahi_lakami.complaints.categories import Category, find_category
 from cimahi_lakami.complaints.workflow import is_open
@@ -125,6 +125,8 @@ class ServiceRequest(BaseModel):
     updated_datetime: datetime
     expected_datetime: datetime
     address: str | None
+    address_id: str | None = Field(description="No address register yet: always null")
+    zipcode: str | None = Field(description="Not collected: always null")
     lat: float | None
     long: float | None
     media_url: str | None
@@ -148,6 +150,8 @@ class ServiceRequest(BaseModel):
             updated_datetime=complaint.updated_at,
             expected_datetime=complaint.answer_due_at,
             address=complaint.address,
+            address_id=None,
+            zipcode=None,
             lat=complaint.lat,
             long=complaint.lon,
             media_url=complaint.media_url,
