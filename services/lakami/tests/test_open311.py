@@ -275,3 +275,48 @@ class TestSeed:
         assert await seed_open311_demo_key(migrated_url) is False
         posted = await client.post(f"{BASE}/requests.json", data=form(DEMO_OPEN311_KEY))
         assert posted.status_code == 200, posted.text
+
+
+class TestApiKeyRevocation:
+    async def test_admins_list_keys_without_secrets_and_revoke_them(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        url = "/v1/admin/open311-keys"
+        admin = tokens.admin()
+        first = (await client.post(url, json={"name": "app-satu"}, headers=admin)).json()
+        second = (await client.post(url, json={"name": "app-dua"}, headers=admin)).json()
+        listed = await client.get(url, headers=admin)
+        assert listed.status_code == 200, listed.text
+        assert [k["name"] for k in listed.json()] == ["app-satu", "app-dua"]
+        for secret in (first["api_key"], second["api_key"]):
+            assert secret not in listed.text
+            assert secret[12:20] not in listed.text  # not even part of the secret
+        assert listed.json()[0]["key_prefix"] == first["api_key"][:12]
+        assert all(k["active"] and k["revoked_at"] is None for k in listed.json())
+        for caller in (tokens.officer(), tokens.citizen()):
+            problem(await client.get(url, headers=caller), 403)
+            problem(await client.delete(f"{url}/{first['id']}", headers=caller), 403)
+
+        assert (await client.post(f"{BASE}/requests.json", data=form(first["api_key"]))).is_success
+        revoked = await client.delete(f"{url}/{first['id']}", headers=admin)
+        assert revoked.status_code == 200, revoked.text
+        assert revoked.json()["active"] is False
+        revoked_at = revoked.json()["revoked_at"]
+        assert revoked_at is not None
+        assert first["api_key"] not in revoked.text
+        # Refused from now on; the other key still works; revoking again changes nothing.
+        refused = await client.post(f"{BASE}/requests.json", data=form(first["api_key"]))
+        assert "not valid" in open311_error(refused, 403)
+        assert (await client.post(f"{BASE}/requests.json", data=form(second["api_key"]))).is_success
+        again = await client.delete(f"{url}/{first['id']}", headers=admin)
+        assert again.json()["revoked_at"] == revoked_at
+        states = {k["name"]: k["active"] for k in (await client.get(url, headers=admin)).json()}
+        assert states == {"app-satu": False, "app-dua": True}
+        problem(await client.delete(f"{url}/01JDZ8Y3Q6V1XKQ7N2M4P5R6ST", headers=admin), 404)
+        problem(await client.delete(f"{url}/{'x' * 40}", headers=admin), 422)
+        # A revoked key's name stays taken (the key remains on record).
+        problem(await client.post(url, json={"name": "app-satu"}, headers=admin), 409)
+        runtime: Runtime = app.state.runtime
+        async with runtime.session_factory() as session:
+            owners = (await session.execute(select(Complaint.owner_sub))).scalars().all()
+        assert sorted(owners) == sorted([f"open311:{first['id']}", f"open311:{second['id']}"])

@@ -19,10 +19,23 @@ from cimahi_lakami.uploads.router import router as uploads_router
 from cimahi_lakami.uploads.storage import LocalUploadStorage
 from cimahi_shared.app import create_service_app
 
-DESCRIPTION = """Kelurahan letters (surat keterangan/pengantar) of Kota Cimahi, run by Diskominfo.
+DESCRIPTION = """LAKAMI of Kota Cimahi, run by Diskominfo: kelurahan/kecamatan letters and complaints.
 
-Citizens submit requests and follow them; the officers of each kelurahan verify, process and
-approve, reject or return them. The catalogue under `/v1/public/` needs no token.
+* **Letters** (surat keterangan/pengantar): citizens request them and follow them; the officers
+  of the kelurahan (and of the kecamatan for letters that need it) verify, process and approve,
+  reject or return them. The catalogue of letter types is public under `/v1/public/`.
+* **Uploads** (`/v1/uploads`): citizens upload PDF, JPEG or PNG files (type decided by the
+  content) and attach them to a letter request or a complaint; the officers of that kelurahan may
+  then read them.
+* **Complaints** (pengaduan/aspirasi, `/v1/complaints`): filed by citizens, possibly anonymous or
+  private; officers verify, answer, forward, decline as not their authority (naming who is) or
+  archive them against the SP4N-LAPOR! deadlines; citizens add information, rate and reopen.
+* **Open311 GeoReport v2** (`/open311/v2/`, JSON): public complaints for civic apps, which file
+  new ones with an API key issued by an admin (`/v1/admin/open311-keys`).
+* **Letter verification**: anyone can check an issued letter by its QR / verification code,
+  without a token.
+
+Letters and complaints also appear in the citizen's unified request list of the gateway.
 """
 
 

@@ -153,8 +153,12 @@ async def list_requests(
     service_code = query.get("service_code") or None
     if service_code is not None and find_category(service_code) is None:
         raise Open311Error(404, f"service_code {service_code!r} not found")
-    end = _w3c(query.get("end_date"), "end_date") or deadlines.now
-    start = _w3c(query.get("start_date"), "start_date") or end - MAX_SPAN
+    given_start = _w3c(query.get("start_date"), "start_date")
+    # Without end_date: up to now (a start_date in the future simply finds nothing yet).
+    end = _w3c(query.get("end_date"), "end_date") or max(
+        deadlines.now, given_start or deadlines.now
+    )
+    start = given_start or end - MAX_SPAN
     if start > end:
         raise Open311Error(400, "start_date is after end_date")
     if end - start > MAX_SPAN:
