@@ -149,6 +149,30 @@ class TestDeadlines:
         assert other["items"] == []
         problem(await client.get("/v1/complaints?due=someday", headers=officer), 422)
 
+    async def test_reads_show_the_current_deadline_overdue_and_the_reopen_window(
+        self, client: httpx.AsyncClient, tokens: Tokens, clock: Clock
+    ) -> None:
+        owner, officer = citizen(tokens), tokens.officer(MELONG)
+        created = await file(client, owner)
+        tracking_no = created["tracking_no"]
+        assert created["due_at"] == created["verify_due_at"] == "2026-12-09T16:59:59Z"
+        assert (created["overdue"], created["reopen_until"]) == (False, None)
+        url = f"/v1/complaints/{tracking_no}"
+        clock.now = datetime(2026, 12, 9, 17, 0, tzinfo=UTC)  # Thu 10 Dec 00:00 WIB
+        late = (await client.get(url, headers=owner)).json()
+        assert (late["due_at"], late["overdue"]) == ("2026-12-09T16:59:59Z", True)
+        listed = (await client.get("/v1/complaints", headers=officer)).json()["items"][0]
+        assert (listed["due_at"], listed["overdue"]) == ("2026-12-09T16:59:59Z", True)
+        # Verified late: now it waits for the answer, due Fri 11 Dec (not overdue yet).
+        verified = (await act(client, tracking_no, "verify", officer)).json()
+        assert (verified["due_at"], verified["overdue"]) == (created["answer_due_at"], False)
+        answered = (await act(client, tracking_no, "answer", officer, note="Sudah")).json()
+        # Answered Thu 10 Dec: reopen until the end of the 10th working day, Thu 24 Dec.
+        assert (answered["due_at"], answered["overdue"]) == (None, False)
+        assert answered["reopen_until"] == "2026-12-24T16:59:59Z"
+        public = (await client.get(url, headers=citizen(tokens, sub="citizen-other"))).json()
+        assert public["reopen_until"] == "2026-12-24T16:59:59Z"
+
 
 class TestChain:
     async def test_verify_answer_rate_close(
