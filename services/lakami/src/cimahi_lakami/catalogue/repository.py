@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,18 +24,40 @@ async def list_active_letter_types(session: AsyncSession) -> Sequence[LetterType
     return result.scalars().all()
 
 
-async def upsert_letter_type(session: AsyncSession, values: dict[str, Any]) -> None:
-    """Insert a letter type or overwrite its standard."""
+async def upsert_letter_type(
+    session: AsyncSession, values: dict[str, Any]
+) -> Literal["created", "updated", "unchanged"]:
+    """Insert a letter type or overwrite the columns of its standard that differ."""
     existing = await session.get(LetterType, values["code"])
     if existing is None:
         session.add(LetterType(**values))
-        return
+        await session.flush()
+        return "created"
+    changed = False
     for key, value in values.items():
-        setattr(existing, key, value)
+        if getattr(existing, key) != value:
+            setattr(existing, key, value)
+            changed = True
+    await session.flush()
+    return "updated" if changed else "unchanged"
 
 
-async def deactivate_other_letter_types(session: AsyncSession, keep: Sequence[str]) -> None:
-    """Withdraw every letter type whose code is not in ``keep`` (requests keep their type)."""
-    await session.execute(
-        update(LetterType).where(LetterType.code.not_in(list(keep))).values(active=False)
+async def withdraw_other_letter_types(session: AsyncSession, keep: Sequence[str]) -> list[str]:
+    """Deactivate every active letter type whose code is not in ``keep``; return their codes.
+
+    Rows stay: requests of a withdrawn type keep their type and history.
+    """
+    codes = list(
+        (
+            await session.scalars(
+                select(LetterType.code)
+                .where(LetterType.active.is_(True), LetterType.code.not_in(list(keep)))
+                .order_by(LetterType.code)
+            )
+        ).all()
     )
+    if codes:
+        await session.execute(
+            update(LetterType).where(LetterType.code.in_(codes)).values(active=False)
+        )
+    return codes
