@@ -58,8 +58,11 @@ async def sync_catalogue(session: AsyncSession) -> int:
 async def publish_standards(
     session: AsyncSession, *, standards: Sequence[LetterTypeRead]
 ) -> CatalogueSync:
-    """Make ``letter_types`` match ``standards``: insert new types, update changed ones,
-    withdraw (never delete) types no longer listed. Rows already equal are not written."""
+    """Make ``letter_types`` match ``standards`` (idempotent; never deletes a row).
+
+    New types are inserted, changed ones updated, types no longer listed withdrawn; rows that
+    already match are not written.
+    """
     outcome: dict[str, list[str]] = {"created": [], "updated": [], "unchanged": []}
     for standard in standards:
         values = {**standard.model_dump(mode="json"), "active": True}
