@@ -14,6 +14,8 @@ class LakamiSettings(ServiceSettings):
 
     service_name: str = "lakami"
     database_url: str = "sqlite+aiosqlite:///var/lakami.sqlite3"
+    # Letter requests whose deadline falls within this many working days are "due soon".
+    letter_due_soon_working_days: int = 1
     # Complaints: the citizen may reopen an answered/closed complaint for this many working days.
     complaint_reopen_window_working_days: int = 10
     # Complaints whose deadline falls within this many working days are "due soon".

@@ -2,7 +2,9 @@
 
 Each change writes two events: the domain event ``id.go.cimahikota.lakami.letter_request.<verb>.v1``
 (LAKAMI's own contract) and the platform's ``request.lifecycle.v1``. Neither carries a NIK, a
-No. KK or a name: only the tracking number, the owner's opaque subject and the status.
+No. KK or a name: only the tracking number, the owner's opaque subject, the area, the level and
+the status. The kelurahan's approval of a two-level request writes two changes: ``approved``
+(level kelurahan) and ``forwarded`` (level kecamatan, status ``submitted``), both ``in_process``.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ VERBS = (
     "returned",
     "resubmitted",
     "cancelled",
+    "forwarded",
 )
 
 
@@ -58,6 +61,10 @@ class LetterRequestEventV1(BaseModel):
     tracking_no: str
     letter_type: str = Field(description="Catalogue code, e.g. 'domisili'")
     kelurahan_code: str
+    kecamatan_code: str | None = None
+    level: str = Field(
+        default="kelurahan", description="Level of ``agency_status``: kelurahan or kecamatan"
+    )
     owner_sub: str
     previous_status: str | None = Field(description="Agency status before the change")
     agency_status: str
@@ -149,6 +156,8 @@ def letter_change_events(
         tracking_no=request.tracking_no,
         letter_type=request.letter_type_code,
         kelurahan_code=request.kelurahan_code,
+        kecamatan_code=request.kecamatan_code,
+        level=request.level,
         owner_sub=request.owner_sub,
         previous_status=previous_status,
         agency_status=request.status,

@@ -1,4 +1,4 @@
-"""Every SQL statement of letter requests, their history, numbers and the access log."""
+"""Every SQL statement of letter requests, their history, attachments, numbers and the access log."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table, and_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -23,6 +23,7 @@ from cimahi_lakami.models import (
     LetterRequest,
     LetterRequestHistory,
     LetterType,
+    Upload,
 )
 from cimahi_shared.db import UTCDateTime
 from cimahi_shared.events.tables import outbox
@@ -32,6 +33,8 @@ from cimahi_shared.events.tables import outbox
 _requests: Table = LetterRequest.__table__  # type: ignore[assignment]
 _history: Table = LetterRequestHistory.__table__  # type: ignore[assignment]
 _types: Table = LetterType.__table__  # type: ignore[assignment]
+_uploads: Table = Upload.__table__  # type: ignore[assignment]
+LETTER_REQUEST_KIND = "letter_request"  # uploads.attached_kind of a request's attachments
 
 
 class LetterTypeView:
@@ -44,12 +47,14 @@ class LetterTypeView:
         "fields",
         "name",
         "needs_kecamatan",
+        "requirements",
         "time_limit_working_days",
     )
 
     code: str
     name: str
     fields: list[dict[str, Any]]
+    requirements: list[dict[str, Any]]
     needs_kecamatan: bool
     classification_code: str
     active: bool
@@ -66,6 +71,7 @@ class HistoryView:
     id: str
     request_id: str
     sequence: int
+    level: str
     action: str
     from_status: str | None
     to_status: str
@@ -76,6 +82,40 @@ class HistoryView:
 
     def __init__(self, values: Mapping[Any, Any]) -> None:
         self.__dict__.update(values)
+
+
+class AttachmentView:
+    """An upload attached to a request: what its readers may know of it (no owner data)."""
+
+    __slots__ = ("content_type", "id", "original_filename", "requirement", "sha256", "size_bytes")
+
+    id: str
+    requirement: str | None
+    content_type: str
+    size_bytes: int
+    sha256: str
+    original_filename: str | None
+
+    def __init__(self, values: Mapping[Any, Any]) -> None:
+        for name in self.__slots__:
+            setattr(self, name, values[name])
+
+
+_ATTACHMENT_COLUMNS = AttachmentView.__slots__
+_GET_ATTACHMENTS = (
+    select(*(_uploads.c[name] for name in _ATTACHMENT_COLUMNS))
+    .where(
+        _uploads.c.attached_kind == LETTER_REQUEST_KIND,
+        _uploads.c.attached_id == bindparam("request_id"),
+    )
+    .order_by(_uploads.c.id)
+)
+_PG_GET_ATTACHMENTS = (
+    "SELECT "
+    + ", ".join('"' + name + '"' for name in _ATTACHMENT_COLUMNS)
+    + f" FROM uploads WHERE attached_kind = '{LETTER_REQUEST_KIND}' AND attached_id = $1"
+    " ORDER BY id"
+)
 
 
 class RequestView:
@@ -93,6 +133,9 @@ class RequestView:
     no_kk_masked: str
     full_name: str
     kelurahan_code: str
+    kecamatan_code: str
+    needs_kecamatan: bool
+    level: str
     rt: str
     rw: str
     cover_letter_number: str
@@ -109,15 +152,24 @@ class RequestView:
     approved_at: datetime | None
     signer_sub: str | None
     signer_name: str | None
+    signer_title: str | None
+    verification_code: str | None
+    revoked_at: datetime | None
     letter_type: LetterTypeView
     history: list[HistoryView]
+    attachments: list[AttachmentView]
 
     def __init__(
-        self, values: Mapping[Any, Any], letter_type: LetterTypeView, history: list[HistoryView]
+        self,
+        values: Mapping[Any, Any],
+        letter_type: LetterTypeView,
+        history: list[HistoryView],
+        attachments: list[AttachmentView] | None = None,
     ) -> None:
         self.__dict__.update(values)
         self.letter_type = letter_type
         self.history = history
+        self.attachments = attachments or []
 
 
 REQUEST_COLUMNS = tuple(c.key for c in _requests.columns)
@@ -211,8 +263,12 @@ async def _pg_read_request(engine: AsyncEngine, tracking_no: str) -> RequestView
     async with engine.connect() as conn:
         raw: Any = (await conn.get_raw_connection()).driver_connection
         rows = await raw.fetch(_PG_GET_REQUEST, tracking_no)
-    if not rows:
-        return None
+        if not rows:
+            return None
+        attachments = [
+            AttachmentView(dict(row.items()))
+            for row in await raw.fetch(_PG_GET_ATTACHMENTS, rows[0]["id"])
+        ]
     # asyncpg returns the columns in SELECT order: the request's, the letter type's, the step's.
     n = len(REQUEST_COLUMNS)
     m = n + len(_TYPE_COLUMNS)
@@ -228,6 +284,7 @@ async def _pg_read_request(engine: AsyncEngine, tracking_no: str) -> RequestView
         _as_utc(dict(zip(REQUEST_COLUMNS, first[:n], strict=True)), _REQUEST_UTC),
         LetterTypeView(dict(zip(_TYPE_COLUMNS, first[n:m], strict=True))),
         history,
+        attachments,
     )
 
 
@@ -246,7 +303,20 @@ async def read_request(session: AsyncSession, tracking_no: str) -> RequestView |
         HistoryView(h._mapping)
         for h in await conn.execute(_GET_HISTORY, {"request_id": values["id"]})
     ]
-    return RequestView({name: values[name] for name in REQUEST_COLUMNS}, letter_type, history)
+    attachments = [
+        AttachmentView(a._mapping)
+        for a in await conn.execute(_GET_ATTACHMENTS, {"request_id": values["id"]})
+    ]
+    return RequestView(
+        {name: values[name] for name in REQUEST_COLUMNS}, letter_type, history, attachments
+    )
+
+
+async def load_attachments(session: AsyncSession, request_id: str) -> list[AttachmentView]:
+    """The uploads attached to a request, oldest first."""
+    conn = await session.connection()
+    rows = await conn.execute(_GET_ATTACHMENTS, {"request_id": request_id})
+    return [AttachmentView(row._mapping) for row in rows]
 
 
 def _pg_type(table: Table, name: str) -> str:
@@ -388,24 +458,60 @@ async def list_requests(
     *,
     owner_sub: str | None,
     kelurahan_code: str | None,
+    kecamatan_code: str | None = None,
+    level: str | None = None,
     status: str | None,
     letter_type: str | None,
-    before_id: str | None,
     limit: int,
+    before_id: str | None = None,
+    by_due: bool = False,
+    statuses: Sequence[str] | None = None,
+    due_from: datetime | None = None,
+    due_before: datetime | None = None,
+    due_until: datetime | None = None,
+    after_due: tuple[datetime, str] | None = None,
 ) -> Sequence[LetterRequest]:
-    """Requests newest first (keyset on the ULID id), filtered by owner, kelurahan, status, type."""
+    """Requests filtered by owner, area, level, status(es), type and deadline.
+
+    Newest first (keyset on the ULID id, ``before_id``), or with ``by_due`` by deadline, then id
+    (keyset ``after_due`` = (due_at, id) of the last row seen).
+    """
     stmt = select(LetterRequest).options(selectinload(LetterRequest.letter_type))
-    if owner_sub is not None:
-        stmt = stmt.where(LetterRequest.owner_sub == owner_sub)
-    if kelurahan_code is not None:
-        stmt = stmt.where(LetterRequest.kelurahan_code == kelurahan_code)
-    if status is not None:
-        stmt = stmt.where(LetterRequest.status == status)
-    if letter_type is not None:
-        stmt = stmt.where(LetterRequest.letter_type_code == letter_type)
-    if before_id is not None:
-        stmt = stmt.where(LetterRequest.id < before_id)
-    result = await session.execute(stmt.order_by(LetterRequest.id.desc()).limit(limit))
+    equal = {
+        LetterRequest.owner_sub: owner_sub,
+        LetterRequest.kelurahan_code: kelurahan_code,
+        LetterRequest.kecamatan_code: kecamatan_code,
+        LetterRequest.level: level,
+        LetterRequest.status: status,
+        LetterRequest.letter_type_code: letter_type,
+    }
+    for column, value in equal.items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if statuses is not None:
+        stmt = stmt.where(LetterRequest.status.in_(statuses))
+    if due_from is not None:
+        stmt = stmt.where(LetterRequest.due_at >= due_from)
+    if due_before is not None:
+        stmt = stmt.where(LetterRequest.due_at < due_before)
+    if due_until is not None:
+        stmt = stmt.where(LetterRequest.due_at <= due_until)
+    if by_due:
+        stmt = stmt.where(LetterRequest.due_at.is_not(None))
+        if after_due is not None:
+            due, last_id = after_due
+            stmt = stmt.where(
+                or_(
+                    LetterRequest.due_at > due,
+                    and_(LetterRequest.due_at == due, LetterRequest.id > last_id),
+                )
+            )
+        stmt = stmt.order_by(LetterRequest.due_at, LetterRequest.id)
+    else:
+        if before_id is not None:
+            stmt = stmt.where(LetterRequest.id < before_id)
+        stmt = stmt.order_by(LetterRequest.id.desc())
+    result = await session.execute(stmt.limit(limit))
     return result.scalars().all()
 
 

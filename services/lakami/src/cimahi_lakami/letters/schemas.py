@@ -6,15 +6,17 @@ Inputs forbid unknown fields (mass assignment: nobody sets ``status``, ``owner_s
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from cimahi_lakami.letters.repository import HistoryView, RequestView
-from cimahi_lakami.letters.workflow import AgencyStatus, unified_status
+from cimahi_lakami.letters.repository import AttachmentView, HistoryView, RequestView
+from cimahi_lakami.letters.workflow import AgencyStatus, Level, is_overdue, unified_status
 from cimahi_lakami.models import LetterRequest, LetterRequestHistory
 from cimahi_lakami.regions import find_kelurahan
+from cimahi_lakami.uploads.schemas import AttachmentRef
 from cimahi_shared.events.lifecycle import UnifiedStatus
 from cimahi_shared.identifiers import NIK, NoKK
 
@@ -46,6 +48,14 @@ CoverLetterNumber = Annotated[
 ]
 Purpose = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)]
+Attachments = Annotated[
+    list[AttachmentRef],
+    Field(
+        max_length=20,
+        description="Your uploads (POST /v1/uploads, not attached yet) offered for the letter "
+        "type's requirements, by requirement code; missing documents can be brought on paper",
+    ),
+]
 FieldValues = Annotated[
     dict[str, str | int | float | bool | None],
     Field(
@@ -75,6 +85,9 @@ class LetterRequestCreate(BaseModel):
                     "cover_letter_date": "2026-11-20",
                     "purpose": "Persyaratan pembukaan rekening bank",
                     "fields": {"address": "Jl. Melong Asih No. 12", "resident_since": "2015-03-01"},
+                    "attachments": [
+                        {"requirement": "ktp", "upload_id": "01JDQ4W3N5X6Y7Z8A9B0C1D2E3"}
+                    ],
                 }
             ]
         },
@@ -91,6 +104,7 @@ class LetterRequestCreate(BaseModel):
     cover_letter_date: date
     purpose: Purpose
     fields: FieldValues = Field(default_factory=dict)
+    attachments: Attachments = Field(default_factory=list)
 
 
 class LetterRequestResubmit(BaseModel):
@@ -110,6 +124,7 @@ class LetterRequestResubmit(BaseModel):
     cover_letter_date: date | None = None
     purpose: Purpose | None = None
     fields: FieldValues | None = None
+    attachments: Attachments = Field(default_factory=list)
     note: Note | None = Field(default=None, description="Message to the officer")
 
 
@@ -125,6 +140,7 @@ class HistoryEntryRead(BaseModel):
     """One step in the life of a request."""
 
     sequence: int
+    level: Level = Field(description="Who acted: kelurahan or kecamatan (citizens at either)")
     action: str
     from_status: str | None
     to_status: str
@@ -135,14 +151,17 @@ class HistoryEntryRead(BaseModel):
     occurred_at: datetime
 
     @classmethod
-    def of(cls, entry: LetterRequestHistory | HistoryView) -> HistoryEntryRead:
-        """From a history row."""
+    def of(
+        cls, entry: LetterRequestHistory | HistoryView, *, needs_kecamatan: bool
+    ) -> HistoryEntryRead:
+        """From a history row of a request that does (not) need the kecamatan."""
         return cls(
             sequence=entry.sequence,
+            level=Level(entry.level),
             action=entry.action,
             from_status=entry.from_status,
             to_status=entry.to_status,
-            status=unified_status(entry.to_status),
+            status=unified_status(entry.to_status, entry.level, needs_kecamatan),
             actor_sub=entry.actor_sub,
             actor_role=entry.actor_role,
             note=entry.note,
@@ -156,35 +175,67 @@ class LetterRequestSummary(BaseModel):
     tracking_no: str
     letter_type: str
     letter_name: str
-    status: AgencyStatus = Field(description="LAKAMI status")
+    status: AgencyStatus = Field(description="LAKAMI status at ``level``")
+    level: Level = Field(description="Who acts on it now: kelurahan or kecamatan")
     unified_status: UnifiedStatus
     full_name: str
     kelurahan_code: str
+    kecamatan_code: str
     submitted_at: datetime
     updated_at: datetime
-    due_at: datetime | None
+    due_at: datetime | None = Field(
+        description="End (WIB) of the last working day of the time limit, counted from "
+        "submission or from the last resubmission"
+    )
+    overdue: bool = Field(description="Open, with officers to act, and past ``due_at``")
     letter_number: str | None
 
     @classmethod
-    def of(cls, request: LetterRequest | RequestView) -> LetterRequestSummary:
-        """From a request whose ``letter_type`` is loaded."""
-        return cls(**_summary_fields(request))
+    def of(cls, request: LetterRequest | RequestView, now: datetime) -> LetterRequestSummary:
+        """From a request whose ``letter_type`` is loaded, read at ``now``."""
+        return cls(**_summary_fields(request, now))
 
 
-def _summary_fields(request: LetterRequest | RequestView) -> dict[str, Any]:
+def _summary_fields(request: LetterRequest | RequestView, now: datetime) -> dict[str, Any]:
     return {
         "tracking_no": request.tracking_no,
         "letter_type": request.letter_type_code,
         "letter_name": request.letter_type.name,
         "status": AgencyStatus(request.status),
-        "unified_status": unified_status(request.status),
+        "level": Level(request.level),
+        "unified_status": unified_status(request.status, request.level, request.needs_kecamatan),
         "full_name": request.full_name,
         "kelurahan_code": request.kelurahan_code,
+        "kecamatan_code": request.kecamatan_code,
         "submitted_at": request.submitted_at,
         "updated_at": request.updated_at,
         "due_at": request.due_at,
+        "overdue": is_overdue(request.status, request.due_at, now),
         "letter_number": request.letter_number,
     }
+
+
+class AttachmentRead(BaseModel):
+    """A document attached to a request (its bytes: ``GET /v1/uploads/{id}/content``)."""
+
+    id: str = Field(description="The upload's id")
+    requirement: str | None = Field(description="Requirement code it fulfils")
+    content_type: str = Field(description="Sniffed from the content: PDF, JPEG or PNG")
+    size_bytes: int
+    sha256: str = Field(description="Hex SHA-256 of the content")
+    filename: str | None = Field(description="Sanitized client filename (metadata only)")
+
+    @classmethod
+    def of(cls, upload: AttachmentView) -> AttachmentRead:
+        """From an attached upload."""
+        return cls(
+            id=upload.id,
+            requirement=upload.requirement,
+            content_type=upload.content_type,
+            size_bytes=upload.size_bytes,
+            sha256=upload.sha256,
+            filename=upload.original_filename,
+        )
 
 
 class LetterRequestRead(LetterRequestSummary):
@@ -204,17 +255,30 @@ class LetterRequestRead(LetterRequestSummary):
     approved_at: datetime | None
     signer_name: str | None
     signer_sub: str | None
+    signer_title: str | None = Field(description="e.g. 'Lurah Melong' or 'Camat Cimahi Selatan'")
+    verification_code: str | None = Field(description="Printed on the letter (with its QR code)")
     needs_kecamatan: bool = Field(
-        description="Recorded from the catalogue; the kecamatan step is not implemented yet"
+        description="The kecamatan approves too (copied from the letter type at submission)"
+    )
+    attachments: list[AttachmentRead]
+    missing_requirements: list[str] = Field(
+        description="Codes of required documents with no attachment (may come on paper)"
     )
     history: list[HistoryEntryRead]
 
     @classmethod
-    def of(cls, request: LetterRequest | RequestView) -> LetterRequestRead:
-        """From a request whose ``letter_type`` and ``history`` are loaded."""
+    def of(
+        cls,
+        request: LetterRequest | RequestView,
+        now: datetime,
+        *,
+        attachments: Sequence[AttachmentView] = (),
+    ) -> LetterRequestRead:
+        """From a request whose ``letter_type`` and ``history`` are loaded, read at ``now``."""
         kelurahan = find_kelurahan(request.kelurahan_code)
+        attached = {a.requirement for a in attachments}
         return cls(
-            **_summary_fields(request),
+            **_summary_fields(request, now),
             owner_sub=request.owner_sub,
             nik_masked=request.nik_masked,
             no_kk_masked=request.no_kk_masked,
@@ -229,8 +293,19 @@ class LetterRequestRead(LetterRequestSummary):
             approved_at=request.approved_at,
             signer_name=request.signer_name,
             signer_sub=request.signer_sub,
-            needs_kecamatan=request.letter_type.needs_kecamatan,
-            history=[HistoryEntryRead.of(entry) for entry in request.history],
+            signer_title=request.signer_title,
+            verification_code=request.verification_code,
+            needs_kecamatan=request.needs_kecamatan,
+            attachments=[AttachmentRead.of(a) for a in attachments],
+            missing_requirements=[
+                r["code"]
+                for r in request.letter_type.requirements
+                if r.get("required", True) and r.get("code") and r["code"] not in attached
+            ],
+            history=[
+                HistoryEntryRead.of(entry, needs_kecamatan=request.needs_kecamatan)
+                for entry in request.history
+            ],
         )
 
 

@@ -1,9 +1,9 @@
-"""The rules of letter requests: who may see and do what, the status chain, numbers and events.
+"""The rules of letter requests: who may see and do what, the two-level chain, numbers, events.
 
 Every function works inside the caller's transaction (the request's ``SessionDep``) and never
-commits: the state change, its history row, its access-log rows and its outbox events are
-committed together or not at all. The kecamatan approval of letter types with
-``needs_kecamatan`` comes in a later issue: for now the kelurahan's approval completes a request.
+commits: the state change, its history rows, its attachments, its access-log rows and its outbox
+events are committed together or not at all. "Now" and the working-day calendar come in a
+``LetterClock`` (injectable in tests). Who may see what: ``letters/access.py``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ import binascii
 import re
 import secrets
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,20 +29,34 @@ from cimahi_lakami.events.letters import (
     publish_letter_change,
 )
 from cimahi_lakami.letters import repository
-from cimahi_lakami.letters.repository import HistoryView, RequestView
+from cimahi_lakami.letters.access import Scope, require_scope
+from cimahi_lakami.letters.deadlines import LetterClock
+from cimahi_lakami.letters.repository import AttachmentView, HistoryView, RequestView
 from cimahi_lakami.letters.schemas import LetterRequestCreate, LetterRequestResubmit
-from cimahi_lakami.letters.workflow import STEPS, Action, AgencyStatus, next_actions, unified_status
+from cimahi_lakami.letters.workflow import (
+    OPEN,
+    STEPS,
+    Action,
+    AgencyStatus,
+    Level,
+    next_actions,
+    unified_status,
+)
 from cimahi_lakami.models import AccessAudit, LetterRequest, LetterRequestHistory
 from cimahi_lakami.regions import find_kelurahan
+from cimahi_lakami.uploads import service as uploads
+from cimahi_lakami.uploads.schemas import AttachmentRef
 from cimahi_lakami.verification.codes import new_code
 from cimahi_shared.auth import Principal
+from cimahi_shared.calendar import WIB
 from cimahi_shared.context import request_id_var
 from cimahi_shared.db import utcnow
 from cimahi_shared.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
+from cimahi_shared.events.lifecycle import UnifiedStatus
 from cimahi_shared.identifiers import mask_nik
 from cimahi_shared.pii import PiiCipher
 
-WIB = timezone(timedelta(hours=7), "WIB")  # Cimahi's time zone (no daylight saving)
+ATTACHMENTS_FIELD = "attachments"
 TRACKING_PREFIX = "LKM-"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -50,15 +66,32 @@ ACCESS_PURPOSE = "public-service task"
 # --- reading ---------------------------------------------------------------------------------
 
 
+class Due(StrEnum):
+    """Deadline filters of the request list (open requests only)."""
+
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """A request with what its full view needs: its attachments and the time of the read."""
+
+    request: LetterRequest | RequestView
+    attachments: Sequence[AttachmentView]
+    now: datetime
+
+
 async def get_request(
-    session: AsyncSession, *, principal: Principal, tracking_no: str
-) -> RequestView:
+    session: AsyncSession, *, principal: Principal, tracking_no: str, clock: LetterClock
+) -> Detail:
     """A request with its history, if the caller may see it (else the same 404 as a missing one)."""
+    scope = require_scope(principal)
     view = await repository.read_request(session, tracking_no)
-    if view is None or not _may_see(principal, view):
+    if view is None or not _sees(scope, view):
         raise NotFound(f"There is no letter request {tracking_no}.")
     _audit(session, principal=principal, requests=[view], action="read")
-    return view
+    return Detail(view, view.attachments, clock.now)
 
 
 async def list_requests(
@@ -69,48 +102,66 @@ async def list_requests(
     cursor: str | None,
     status: AgencyStatus | None,
     letter_type: str | None,
+    due: Due | None = None,
+    clock: LetterClock,
 ) -> tuple[Sequence[LetterRequest], str | None]:
-    """The caller's page of requests: citizens their own, officers their kelurahan's, admins all."""
-    owner_sub, kelurahan_code = _scope(principal)
+    """The caller's page of requests, newest first; with ``due``, open ones by deadline.
+
+    Citizens see their own, kelurahan officers their kelurahan's, kecamatan officers their
+    kecamatan's at level kecamatan, admins all. ``due`` lists only what the caller acts on (a
+    kelurahan officer: level kelurahan): ``overdue`` = deadline passed, ``due_soon`` = deadline
+    within ``letter_due_soon_working_days`` working days.
+    """
+    scope = require_scope(principal)
+    level = scope.level.value if scope.level else None
+    filters: dict[str, Any] = {}
+    if due is not None:
+        level = scope.acts_at.value if scope.acts_at else level
+        filters["statuses"] = [s.value for s in OPEN]
+        if due is Due.OVERDUE:
+            filters["due_before"] = clock.now
+        else:
+            filters["due_from"], filters["due_until"] = clock.now, clock.due_soon_until()
+        if cursor:
+            filters["after_due"] = _decode_due_cursor(cursor)
+    elif cursor:
+        filters["before_id"] = _decode_cursor(cursor)
     rows = await repository.list_requests(
         session,
-        owner_sub=owner_sub,
-        kelurahan_code=kelurahan_code,
+        owner_sub=scope.owner_sub,
+        kelurahan_code=scope.kelurahan_code,
+        kecamatan_code=scope.kecamatan_code,
+        level=level,
         status=status.value if status is not None else None,
         letter_type=letter_type,
-        before_id=_decode_cursor(cursor) if cursor else None,
         limit=limit + 1,
+        by_due=due is not None,
+        **filters,
     )
     page = rows[:limit]
-    next_cursor = _encode_cursor(page[-1].id) if len(rows) > limit else None
+    next_cursor = None
+    if len(rows) > limit:
+        last = page[-1]
+        next_cursor = (
+            _encode_due_cursor(last.due_at, last.id)
+            if due is not None and last.due_at is not None
+            else _encode_cursor(last.id)
+        )
     _audit(session, principal=principal, requests=page, action="list")
     return page, next_cursor
 
 
-def _scope(principal: Principal) -> tuple[str | None, str | None]:
-    """(owner_sub, kelurahan_code) a caller's reads are limited to; (None, None) for admins."""
-    if principal.is_admin:
-        return None, None
-    if is_lakami_officer(principal):
-        if not principal.area:
-            raise Forbidden("Your account has no kelurahan assigned.")
-        return None, principal.area
-    if principal.is_citizen:
-        return principal.sub, None
-    raise Forbidden("Letter requests are not available to your role.")
+def _sees(scope: Scope, request: LetterRequest | RequestView) -> bool:
+    return scope.sees(
+        owner_sub=request.owner_sub,
+        kelurahan_code=request.kelurahan_code,
+        kecamatan_code=request.kecamatan_code,
+        level=request.level,
+    )
 
 
-def _may_see(principal: Principal, request: LetterRequest | RequestView) -> bool:
-    owner_sub, kelurahan_code = _scope(principal)
-    if owner_sub is not None and request.owner_sub != owner_sub:
-        return False
-    return kelurahan_code is None or request.kelurahan_code == kelurahan_code
-
-
-def _visible_or_404(
-    principal: Principal, request: LetterRequest | None, tracking_no: str
-) -> LetterRequest:
-    if request is None or not _may_see(principal, request):
+def _visible_or_404(scope: Scope, request: LetterRequest | None, tracking_no: str) -> LetterRequest:
+    if request is None or not _sees(scope, request):
         raise NotFound(f"There is no letter request {tracking_no}.")
     return request
 
@@ -151,37 +202,66 @@ def _encode_cursor(last_id: str) -> str:
     return base64.urlsafe_b64encode(last_id.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> str:
+def _decode(cursor: str) -> str:
     try:
-        value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
     except (binascii.Error, UnicodeDecodeError):
-        value = ""
+        return ""
+
+
+def _bad_cursor() -> InvalidInput:
+    return InvalidInput(
+        "The cursor is not valid.",
+        errors=[
+            {"field": "cursor", "message": "Use next_cursor of a previous page.", "in": "query"}
+        ],
+    )
+
+
+def _decode_cursor(cursor: str) -> str:
+    value = _decode(cursor)
     if not _ULID.fullmatch(value):
-        raise InvalidInput(
-            "The cursor is not valid.",
-            errors=[
-                {"field": "cursor", "message": "Use next_cursor of a previous page.", "in": "query"}
-            ],
-        )
+        raise _bad_cursor()
     return value
+
+
+def _encode_due_cursor(due_at: datetime, last_id: str) -> str:
+    return _encode_cursor(f"{last_id}|{due_at.isoformat()}")
+
+
+def _decode_due_cursor(cursor: str) -> tuple[datetime, str]:
+    last_id, _, due = _decode(cursor).partition("|")
+    try:
+        due_at = datetime.fromisoformat(due)
+    except ValueError:
+        raise _bad_cursor() from None
+    if not _ULID.fullmatch(last_id) or due_at.tzinfo is None:
+        raise _bad_cursor()
+    return due_at, last_id
 
 
 # --- submitting ------------------------------------------------------------------------------
 
 
 async def submit_request(
-    session: AsyncSession, *, principal: Principal, pii: PiiCipher, data: LetterRequestCreate
-) -> RequestView:
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    pii: PiiCipher,
+    data: LetterRequestCreate,
+    clock: LetterClock,
+) -> Detail:
     """Create a citizen's request (status ``submitted``) and enqueue its first events."""
-    # On PostgreSQL, with no transaction begun yet: the letter type is read, and the request, its
-    # history row and its events are written by one statement, each autocommitted on one pooled
-    # asyncpg connection (no BEGIN or COMMIT round trips; a single statement is atomic).
-    # Elsewhere, in the request's transaction.
-    engine = repository.autocommit_engine(session)
+    # On PostgreSQL, with no transaction begun yet and no attachments: the letter type is read,
+    # and the request, its history row and its events are written by one statement, each
+    # autocommitted on one pooled asyncpg connection (no BEGIN or COMMIT round trips; a single
+    # statement is atomic). With attachments (which must be claimed in the same transaction)
+    # and elsewhere, in the request's transaction.
+    engine = None if data.attachments else repository.autocommit_engine(session)
     if engine is None:
-        return await _submit(session, None, principal=principal, pii=pii, data=data)
+        return await _submit(session, None, principal=principal, pii=pii, data=data, clock=clock)
     async with repository.pg_connection(engine) as raw:
-        return await _submit(session, raw, principal=principal, pii=pii, data=data)
+        return await _submit(session, raw, principal=principal, pii=pii, data=data, clock=clock)
 
 
 async def _submit(
@@ -191,8 +271,9 @@ async def _submit(
     principal: Principal,
     pii: PiiCipher,
     data: LetterRequestCreate,
-) -> RequestView:
-    now = utcnow()
+    clock: LetterClock,
+) -> Detail:
+    now = clock.now
     today = now.astimezone(WIB).date()
     if raw is not None:
         letter_type = await repository.pg_find_letter_type(raw, data.letter_type)
@@ -209,6 +290,7 @@ async def _submit(
     else:
         fields, field_errors = catalogue.check_fields(letter_type.fields, data.fields, today=today)
         errors += field_errors
+        errors += _check_requirements(letter_type.requirements, data.attachments)
     errors += _check_cover_letter_date(data.cover_letter_date, today)
     if errors or letter_type is None:
         raise InvalidInput(_invalid_detail(errors), errors=errors)
@@ -221,7 +303,7 @@ async def _submit(
         "kelurahan_code": data.kelurahan_code,
         "kecamatan_code": _kecamatan_of(data.kelurahan_code),
         "needs_kecamatan": letter_type.needs_kecamatan,
-        "level": "kelurahan",
+        "level": Level.KELURAHAN.value,
         "rt": data.rt,
         "rw": data.rw,
         "cover_letter_number": data.cover_letter_number,
@@ -232,7 +314,7 @@ async def _submit(
         "sequence": 1,
         "submitted_at": now,
         "updated_at": now,
-        "due_at": due_at(now, letter_type.time_limit_working_days),
+        "due_at": clock.due_at(now, letter_type.time_limit_working_days),
         "letter_number": None,
         "issued_on": None,
         "approved_at": None,
@@ -268,16 +350,21 @@ async def _submit(
                 title=letter_type.name,
                 verb=STEPS[Action.SUBMIT].verb,
                 previous_status=None,
-                status=unified_status(request.status),
+                status=_unified(request),
                 actor_role=principal.role,
                 note=None,
                 occurred_at=now,
             )
             if await repository.pg_insert_submission(raw, values, entry, outbox_rows(events)):
                 session.info["outbox_dirty"] = True  # the relay is woken after the request
-                return request
+                return Detail(request, [], now)
         elif await repository.insert_request_row(session, values):
             await repository.insert_history_row(session, entry)
+            attached: list[AttachmentView] = []
+            if data.attachments:
+                await _attach(session, principal=principal, request=request, refs=data.attachments)
+                attached = await repository.load_attachments(session, request.id)
+            request.attachments = attached
             await _publish(
                 session,
                 request=request,
@@ -287,9 +374,44 @@ async def _submit(
                 note=None,
                 now=now,
             )
-            return request
+            return Detail(request, attached, now)
     # 40 random bits per month make five collisions in a row practically impossible.
     raise RuntimeError("could not allocate a unique tracking number")  # pragma: no cover
+
+
+def _check_requirements(
+    requirements: Sequence[dict[str, Any]], refs: Sequence[AttachmentRef]
+) -> list[dict[str, Any]]:
+    """422 entries for attachments naming no requirement of the letter type."""
+    codes = {r.get("code") for r in requirements}
+    return [
+        _field_error(
+            f"{ATTACHMENTS_FIELD}[{i}].requirement",
+            "Not a requirement of this letter type (use a requirement 'code' of the catalogue).",
+        )
+        for i, ref in enumerate(refs)
+        if ref.requirement not in codes
+    ]
+
+
+async def _attach(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    request: LetterRequest | RequestView,
+    refs: Sequence[AttachmentRef],
+) -> None:
+    """Claim the citizen's unattached uploads for the request (422 ``attachments[i].upload_id``)."""
+    await uploads.attach(
+        session,
+        principal=principal,
+        refs=refs,
+        kind=uploads.LETTER_REQUEST,
+        target_id=request.id,
+        target_ref=request.tracking_no,
+        kelurahan_code=request.kelurahan_code,
+        field=ATTACHMENTS_FIELD,
+    )
 
 
 def _kecamatan_of(kelurahan_code: str) -> str:
@@ -301,17 +423,6 @@ def new_tracking_no(now: datetime) -> str:
     """A city-wide unique, unguessable tracking number: ``LKM-<yymm>-<8 Crockford base32>``."""
     suffix = "".join(secrets.choice(_CROCKFORD) for _ in range(8))
     return f"{TRACKING_PREFIX}{now.astimezone(WIB):%y%m}-{suffix}"
-
-
-def due_at(submitted_at: datetime, working_days: int) -> datetime:
-    """End (WIB) of the ``working_days``-th working day after submission (Mon-Fri; holidays not yet)."""
-    day = submitted_at.astimezone(WIB).date()
-    remaining = working_days
-    while remaining > 0:
-        day += timedelta(days=1)
-        if day.weekday() < 5:
-            remaining -= 1
-    return datetime.combine(day, time(23, 59, 59), tzinfo=WIB).astimezone(UTC)
 
 
 def _identifiers(*, pii: PiiCipher, nik: str, no_kk: str) -> dict[str, str]:
@@ -356,17 +467,34 @@ async def act_as_officer(
     tracking_no: str,
     action: Action,
     note: str | None,
-) -> LetterRequest:
-    """verify / process / approve / reject / return, by an officer of the request's kelurahan."""
-    if STEPS[action].actor != "officer":
+    clock: LetterClock,
+) -> Detail:
+    """verify / process / approve / reject / return, by an officer of the level the request is at.
+
+    The kelurahan's approval of a request that needs the kecamatan forwards it there (status
+    ``submitted`` at level ``kecamatan``, a second history row); the final approval issues the
+    letter.
+    """
+    if STEPS[action].actor != "officer" or action is Action.FORWARD:
         raise ValueError(f"{action.value} is not an officer action")
     if not is_lakami_officer(principal):
-        raise Forbidden("Only LAKAMI officers of the kelurahan can do this.")
-    request = await _load_for_change(session, principal=principal, tracking_no=tracking_no)
+        raise Forbidden("Only LAKAMI officers of the kelurahan or kecamatan can do this.")
+    scope = require_scope(principal)
+    request = await _load_for_change(session, scope=scope, tracking_no=tracking_no)
+    if scope.acts_at is None or request.level != scope.acts_at.value:
+        raise Forbidden(
+            f"The request is at the {request.level} level: only the {request.level}'s officers "
+            "can act on it now."
+        )
     note = _require_note(action, note)
     previous = _transition(request, action)
-    now = utcnow()
-    if action is Action.APPROVE:
+    now = clock.now
+    forward = (
+        action is Action.APPROVE
+        and request.level == Level.KELURAHAN.value
+        and request.needs_kecamatan
+    )
+    if action is Action.APPROVE and not forward:
         await _issue_letter(session, request=request, principal=principal, now=now)
     await _record(
         session,
@@ -377,9 +505,21 @@ async def act_as_officer(
         note=note,
         now=now,
     )
+    if forward:
+        request.level = Level.KECAMATAN.value
+        request.status = STEPS[Action.FORWARD].target.value
+        await _record(
+            session,
+            request=request,
+            action=Action.FORWARD,
+            previous=AgencyStatus.APPROVED.value,
+            principal=principal,
+            note=None,
+            now=now,
+        )
     await repository.load_history(session, request)
     _audit(session, principal=principal, requests=[request], action=action.value)
-    return request
+    return Detail(request, await repository.load_attachments(session, request.id), now)
 
 
 async def resubmit_request(
@@ -389,12 +529,17 @@ async def resubmit_request(
     pii: PiiCipher,
     tracking_no: str,
     data: LetterRequestResubmit,
-) -> LetterRequest:
-    """The owner corrects a returned request (status ``edited``: verified again)."""
-    request = await _load_for_change(session, principal=principal, tracking_no=tracking_no)
+    clock: LetterClock,
+) -> Detail:
+    """The owner corrects a returned request (status ``edited``: verified again at its level).
+
+    The deadline restarts: time limits count from complete documents.
+    """
+    scope = require_scope(principal)
+    request = await _load_for_change(session, scope=scope, tracking_no=tracking_no)
     _owner_only(principal)
     _ensure_possible(request, Action.RESUBMIT)
-    now = utcnow()
+    now = clock.now
     today = now.astimezone(WIB).date()
     errors: list[dict[str, Any]] = []
     if data.fields is not None:
@@ -403,6 +548,7 @@ async def resubmit_request(
         request.fields = fields
     if data.cover_letter_date is not None:
         errors += _check_cover_letter_date(data.cover_letter_date, today)
+    errors += _check_requirements(request.letter_type.requirements, data.attachments)
     if errors:
         raise InvalidInput(_invalid_detail(errors), errors=errors)
     for name in ("full_name", "rt", "rw", "cover_letter_number", "cover_letter_date", "purpose"):
@@ -416,6 +562,9 @@ async def resubmit_request(
             nik=data.nik or pii.decrypt(request.nik_encrypted),
             no_kk=data.no_kk or pii.decrypt(request.no_kk_encrypted),
         )
+    if data.attachments:
+        await _attach(session, principal=principal, request=request, refs=data.attachments)
+    request.due_at = clock.due_at(now, request.letter_type.time_limit_working_days)
     previous = _transition(request, Action.RESUBMIT)
     await _record(
         session,
@@ -427,14 +576,20 @@ async def resubmit_request(
         now=now,
     )
     await repository.load_history(session, request)
-    return request
+    return Detail(request, await repository.load_attachments(session, request.id), now)
 
 
 async def cancel_request(
-    session: AsyncSession, *, principal: Principal, tracking_no: str, note: str | None
-) -> LetterRequest:
-    """The owner withdraws a request that is not decided yet."""
-    request = await _load_for_change(session, principal=principal, tracking_no=tracking_no)
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    tracking_no: str,
+    note: str | None,
+    clock: LetterClock,
+) -> Detail:
+    """The owner withdraws a request that is still open at either level."""
+    scope = require_scope(principal)
+    request = await _load_for_change(session, scope=scope, tracking_no=tracking_no)
     _owner_only(principal)
     previous = _transition(request, Action.CANCEL)
     await _record(
@@ -444,18 +599,18 @@ async def cancel_request(
         previous=previous,
         principal=principal,
         note=note,
-        now=utcnow(),
+        now=clock.now,
     )
     await repository.load_history(session, request)
-    return request
+    return Detail(request, await repository.load_attachments(session, request.id), clock.now)
 
 
 async def _load_for_change(
-    session: AsyncSession, *, principal: Principal, tracking_no: str
+    session: AsyncSession, *, scope: Scope, tracking_no: str
 ) -> LetterRequest:
     """The request, row-locked until the transaction ends, if the caller may see it."""
     request = await repository.get_request(session, tracking_no, for_update=True)
-    return _visible_or_404(principal, request, tracking_no)
+    return _visible_or_404(scope, request, tracking_no)
 
 
 def _owner_only(principal: Principal) -> None:
@@ -495,21 +650,31 @@ def _transition(request: LetterRequest, action: Action) -> str:
 async def _issue_letter(
     session: AsyncSession, *, request: LetterRequest, principal: Principal, now: datetime
 ) -> None:
-    """Number, date and signer of the letter: ``<class>/<nnnn>/Kel.<Name>/<year>``, gapless."""
+    """Number, date, signer and verification code of the letter (the final approval).
+
+    ``<class>/<nnnn>/Kel.<Kelurahan>/<year>``, signed by the Lurah, or
+    ``<class>/<nnnn>/Kel.<Kelurahan>/Kec.<Kecamatan>/<year>``, signed by the Camat; ``nnnn``
+    counts per kelurahan and year, gapless.
+    """
     issued_on = now.astimezone(WIB).date()
     number = await repository.next_letter_number(
         session, kelurahan_code=request.kelurahan_code, year=issued_on.year
     )
     kelurahan = find_kelurahan(request.kelurahan_code)
-    place = (kelurahan.name if kelurahan else request.kelurahan_code).replace(" ", "")
-    request.letter_number = (
-        f"{request.letter_type.classification_code}/{number:04d}/Kel.{place}/{issued_on.year}"
-    )
+    kelurahan_name = kelurahan.name if kelurahan else request.kelurahan_code
+    kecamatan_name = kelurahan.kecamatan_name if kelurahan else request.kecamatan_code
+    parts = [request.letter_type.classification_code, f"{number:04d}"]
+    parts.append("Kel." + kelurahan_name.replace(" ", ""))
+    if request.level == Level.KECAMATAN.value:
+        parts.append("Kec." + kecamatan_name.replace(" ", ""))
+        request.signer_title = f"Camat {kecamatan_name}"
+    else:
+        request.signer_title = f"Lurah {kelurahan_name}"
+    request.letter_number = "/".join([*parts, str(issued_on.year)])
     request.issued_on = issued_on
     request.approved_at = now
     request.signer_sub = principal.sub
     request.signer_name = principal.name or principal.sub
-    request.signer_title = f"Lurah {kelurahan.name}" if kelurahan else "Lurah"
     request.verification_code = new_code()
 
 
@@ -598,8 +763,12 @@ async def _publish(
         title=request.letter_type.name,
         verb=STEPS[action].verb,
         previous_status=previous,
-        status=unified_status(request.status),
+        status=_unified(request),
         actor_role=principal.role,
         note=note,
         occurred_at=now,
     )
+
+
+def _unified(request: LetterRequest | RequestView) -> UnifiedStatus:
+    return unified_status(request.status, request.level, request.needs_kecamatan)

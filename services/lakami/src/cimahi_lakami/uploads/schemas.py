@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cimahi_lakami.models import Upload
 
-RequirementName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)
+RequirementCode = Annotated[
+    str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{1,39}$")
 ]
 
 
@@ -52,16 +52,7 @@ class AttachmentRef(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    requirement: RequirementName = Field(
-        description="Name of the requirement as listed in the letter type, e.g. 'KTP-el pemohon'"
+    requirement: RequirementCode = Field(
+        description="Code of the requirement as listed in the letter type, e.g. 'ktp'"
     )
     upload_id: str = Field(max_length=26, description="id returned by POST /v1/uploads")
-
-
-class AttachmentRead(BaseModel):
-    """A document attached to a request."""
-
-    requirement: str | None
-    upload_id: str
-    content_type: str
-    size_bytes: int

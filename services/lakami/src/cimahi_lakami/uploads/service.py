@@ -1,5 +1,10 @@
 """The rules of uploads: what is accepted, who may read it, attaching it to a request.
 
+An upload is its owner's alone until attached; a letter request's attachments are then readable
+by whoever may see the request (``letters/access.py``: kecamatan officers once it reached their
+level), a complaint's photos by the LAKAMI officers of its kelurahan or kecamatan; every read by
+someone else than the owner is written to the access log.
+
 Unlike the other services, creating and deleting an upload commit their own transaction: the
 database row and the stored file must agree, so the file is removed when the commit fails (and
 only removed after the row's deletion is committed).
@@ -18,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
 from cimahi_lakami.auth import is_lakami_officer
-from cimahi_lakami.models import AccessAudit, LetterType, Upload
+from cimahi_lakami.letters.access import scope_of
+from cimahi_lakami.models import AccessAudit, LetterRequest, Upload
 from cimahi_lakami.uploads.content import UnacceptableContent, sniff
 from cimahi_lakami.uploads.schemas import AttachmentRef
 from cimahi_lakami.uploads.storage import UploadStorage, new_storage_key
@@ -131,9 +137,9 @@ def _file_error(message: str) -> dict[str, Any]:
 async def get_upload(
     session: AsyncSession, *, principal: Principal, upload_id: str, action: str = "read_upload"
 ) -> Upload:
-    """An upload the caller may read (else the same 404 as a missing one); officer reads logged."""
+    """An upload the caller may read (else the same 404 as a missing one); others' reads logged."""
     upload = await session.get(Upload, upload_id) if len(upload_id) <= 26 else None
-    if upload is None or not may_read(principal, upload):
+    if upload is None or not await _may_read(session, principal, upload):
         raise NotFound(f"There is no upload {upload_id}.")
     if principal.sub != upload.owner_sub:
         session.add(
@@ -154,8 +160,38 @@ async def get_upload(
     return upload
 
 
+async def _may_read(session: AsyncSession, principal: Principal, upload: Upload) -> bool:
+    """``may_read``; for a letter request's attachment, whoever may see that request."""
+    if principal.sub == upload.owner_sub and principal.is_citizen:
+        return True
+    if upload.attached_kind != LETTER_REQUEST or upload.attached_id is None:
+        return may_read(principal, upload)
+    scope = scope_of(principal)
+    if scope is None or scope.owner_sub is not None:
+        return False  # another citizen (the owner was answered above)
+    row = (
+        await session.execute(
+            select(
+                LetterRequest.owner_sub,
+                LetterRequest.kelurahan_code,
+                LetterRequest.kecamatan_code,
+                LetterRequest.level,
+            ).where(LetterRequest.id == upload.attached_id)
+        )
+    ).first()
+    return row is not None and scope.sees(
+        owner_sub=row.owner_sub,
+        kelurahan_code=row.kelurahan_code,
+        kecamatan_code=row.kecamatan_code,
+        level=row.level,
+    )
+
+
 def may_read(principal: Principal, upload: Upload) -> bool:
-    """The owner always; LAKAMI officers of its kelurahan (or kecamatan) once it is attached."""
+    """The owner always; LAKAMI officers of its kelurahan (or kecamatan) once it is attached.
+
+    Letter requests' attachments follow the request's own rules instead (``_may_read``).
+    """
     if principal.is_citizen:
         return principal.sub == upload.owner_sub
     if is_lakami_officer(principal) and principal.area and upload.kelurahan_code:
@@ -196,8 +232,9 @@ async def attach(
     """Link the caller's unattached uploads to a request, in the caller's transaction.
 
     Each upload is claimed with one conditional UPDATE (owner, still unattached), so two requests
-    can never attach the same upload. ``requirements`` (when given) are the names an attachment
-    may fulfil. Raises 422 naming ``attachments[i]...`` for anything wrong.
+    can never attach the same upload. ``requirements`` (when given) are the requirement codes an
+    attachment may fulfil. Raises 422 naming ``<field>[i]...`` for anything wrong; the caller's
+    transaction must then be rolled back (uploads claimed before the error stay claimed in it).
     """
     errors: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -249,22 +286,6 @@ async def attach(
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars())
-
-
-async def letter_requirements(session: AsyncSession, letter_type_code: str) -> list[dict[str, Any]]:
-    """The requirement list (name, required, note) of a letter type, from the catalogue."""
-    value = await session.scalar(
-        select(LetterType.requirements).where(LetterType.code == letter_type_code)
-    )
-    return list(value or [])
-
-
-def missing_requirements(
-    requirements: Sequence[dict[str, Any]], attached: Sequence[Upload]
-) -> list[str]:
-    """Required documents with no attachment (they may still be brought on paper)."""
-    have = {u.requirement for u in attached}
-    return [r["name"] for r in requirements if r.get("required", True) and r["name"] not in have]
 
 
 def _error(field: str, message: str) -> dict[str, Any]:
