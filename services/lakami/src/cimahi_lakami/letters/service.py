@@ -14,7 +14,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -57,6 +57,7 @@ from cimahi_shared.identifiers import mask_nik
 from cimahi_shared.pii import PiiCipher
 
 ATTACHMENTS_FIELD = "attachments"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 TRACKING_PREFIX = "LKM-"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _ULID = re.compile(r"^[0-9A-HJKMNP-TV-Z]{26}$")
@@ -226,18 +227,15 @@ def _decode_cursor(cursor: str) -> str:
 
 
 def _encode_due_cursor(due_at: datetime, last_id: str) -> str:
-    return _encode_cursor(f"{last_id}|{due_at.isoformat()}")
+    micros = (due_at - _EPOCH) // timedelta(microseconds=1)
+    return _encode_cursor(f"{last_id}.{micros}")
 
 
 def _decode_due_cursor(cursor: str) -> tuple[datetime, str]:
-    last_id, _, due = _decode(cursor).partition("|")
-    try:
-        due_at = datetime.fromisoformat(due)
-    except ValueError:
-        raise _bad_cursor() from None
-    if not _ULID.fullmatch(last_id) or due_at.tzinfo is None:
+    last_id, _, micros = _decode(cursor).partition(".")
+    if not _ULID.fullmatch(last_id) or not micros.isdigit() or len(micros) > 18:
         raise _bad_cursor()
-    return due_at, last_id
+    return _EPOCH + timedelta(microseconds=int(micros)), last_id
 
 
 # --- submitting ------------------------------------------------------------------------------
