@@ -8,9 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from PIL import Image
+from sqlalchemy import func, select
 
 from cimahi_lakami.config import LakamiSettings
+from cimahi_lakami.models import Upload
+from cimahi_shared.app import Runtime
 from services.lakami.tests.conftest import Tokens, problem
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -18,6 +22,13 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 def _stored_files(directory: Path) -> list[Path]:
     return list(directory.iterdir()) if directory.exists() else []
+
+
+async def _rows(app: FastAPI) -> int:
+    """Rows in the uploads table."""
+    runtime: Runtime = app.state.runtime
+    async with runtime.session_factory() as session:
+        return int(await session.scalar(select(func.count()).select_from(Upload)) or 0)
 
 
 def png() -> bytes:
@@ -71,21 +82,45 @@ class TestUploads:
         assert content.headers["x-content-type-options"] == "nosniff"
         assert content.headers["content-disposition"].startswith("attachment")
 
-    async def test_exe_renamed_pdf_refused(self, client: httpx.AsyncClient, tokens: Tokens) -> None:
+    async def test_exe_renamed_pdf_refused(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tokens: Tokens,
+        upload_settings: LakamiSettings,
+    ) -> None:
         response = await post(
             client, tokens.citizen(), "x.pdf", b"MZ\x90\x00" * 50, "application/pdf"
         )
         assert problem(response, 415)["errors"][0]["field"] == "file"
+        assert await _rows(app) == 0
+        assert _stored_files(Path(upload_settings.upload_dir)) == []
 
-    async def test_empty_refused(self, client: httpx.AsyncClient, tokens: Tokens) -> None:
-        problem(await post(client, tokens.citizen(), "x.pdf", b"", "application/pdf"), 422)
+    async def test_empty_refused(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        response = await post(client, tokens.citizen(), "x.pdf", b"", "application/pdf")
+        assert problem(response, 422)["errors"][0]["field"] == "file"
+        assert await _rows(app) == 0
 
     async def test_too_large_stores_nothing(
-        self, client: httpx.AsyncClient, tokens: Tokens, upload_settings: LakamiSettings
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tokens: Tokens,
+        upload_settings: LakamiSettings,
     ) -> None:
         big = PDF + b"0" * upload_settings.upload_max_bytes
         problem(await post(client, tokens.citizen(), "x.pdf", big, "application/pdf"), 413)
         assert _stored_files(Path(upload_settings.upload_dir)) == []
+        assert await _rows(app) == 0
+        # A file of exactly the cap is accepted: the cap, not something else, refused it.
+        padding = b"%" + b"0" * (upload_settings.upload_max_bytes - len(PDF) - 2) + b"\n"
+        fits = PDF[:9] + padding + PDF[9:]  # a comment line inside the PDF: exactly the cap
+        assert len(fits) == upload_settings.upload_max_bytes
+        response = await post(client, tokens.citizen(), "x.pdf", fits, "application/pdf")
+        assert response.status_code == 201, response.text
+        assert await _rows(app) == 1
 
     async def test_other_citizen_and_officer_get_404_then_delete(
         self, client: httpx.AsyncClient, tokens: Tokens

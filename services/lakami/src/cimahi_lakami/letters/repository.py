@@ -230,6 +230,7 @@ _PG_GET_REQUEST = (
     " WHERE r.tracking_no = $1 ORDER BY h.sequence"
 )
 _REQUEST_UTC = _utc_columns(_requests, REQUEST_COLUMNS)
+_REQUEST_ID_INDEX = REQUEST_COLUMNS.index("id")
 _HISTORY_UTC = _utc_columns(_history, _HISTORY_COLUMNS)
 
 
@@ -267,7 +268,8 @@ async def _pg_read_request(engine: AsyncEngine, tracking_no: str) -> RequestView
             return None
         attachments = [
             AttachmentView(dict(row.items()))
-            for row in await raw.fetch(_PG_GET_ATTACHMENTS, rows[0]["id"])
+            # By position: the joined tables' columns are called "id" too.
+            for row in await raw.fetch(_PG_GET_ATTACHMENTS, rows[0][_REQUEST_ID_INDEX])
         ]
     # asyncpg returns the columns in SELECT order: the request's, the letter type's, the step's.
     n = len(REQUEST_COLUMNS)
