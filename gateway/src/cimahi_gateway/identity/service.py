@@ -399,12 +399,20 @@ _DEMO_CITIZENS = (
 _DEMO_OFFICERS = (
     ("petugas.melong", "Petugas Kelurahan Melong", "lakami", "32.77.01.1001"),
     ("petugas.cibabat", "Petugas Kelurahan Cibabat", "lakami", "32.77.03.1002"),
+    # The kecamatan of Melong: approves letters that need the Camat after the kelurahan.
+    ("petugas.kec.cimahiselatan", "Petugas Kecamatan Cimahi Selatan", "lakami", "32.77.01"),
 )
 
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     *(DemoLogin("citizen", c.email, DEMO_PASSWORD, c.description) for c in _DEMO_CITIZENS),
     DemoLogin("officer", "petugas.melong", DEMO_PASSWORD, "LAKAMI officer, kelurahan Melong"),
     DemoLogin("officer", "petugas.cibabat", DEMO_PASSWORD, "LAKAMI officer, kelurahan Cibabat"),
+    DemoLogin(
+        "officer",
+        "petugas.kec.cimahiselatan",
+        DEMO_PASSWORD,
+        "LAKAMI officer, kecamatan Cimahi Selatan (second level of two-level letters)",
+    ),
     DemoLogin("admin", "admin", DEMO_PASSWORD, "platform administrator"),
 )
 
