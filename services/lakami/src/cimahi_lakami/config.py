@@ -29,3 +29,6 @@ class LakamiSettings(ServiceSettings):
     upload_max_bytes: int = 5 * 1024 * 1024
     # Images larger than this many pixels are refused before decoding (decompression bombs).
     upload_max_image_pixels: int = 40_000_000
+    # Where the public reaches LAKAMI (the gateway's /api/lakami): printed on letters and in their
+    # QR codes as <public_base_url>/v1/public/letters/<verification code>.
+    public_base_url: str = "http://127.0.0.1:8000/api/lakami"

@@ -17,6 +17,8 @@ from cimahi_lakami.uploads.router import MULTIPART_OVERHEAD
 from cimahi_lakami.uploads.router import PATH as UPLOADS_PATH
 from cimahi_lakami.uploads.router import router as uploads_router
 from cimahi_lakami.uploads.storage import LocalUploadStorage
+from cimahi_lakami.verification.router import public_router as verification_public_router
+from cimahi_lakami.verification.router import router as verification_router
 from cimahi_shared.app import create_service_app
 
 DESCRIPTION = """LAKAMI of Kota Cimahi, run by Diskominfo: kelurahan/kecamatan letters and complaints.
@@ -57,6 +59,8 @@ def create_app(settings: LakamiSettings | None = None) -> FastAPI:
         complaints_router,
         complaints_admin_router,
         open311_router,
+        verification_public_router,
+        verification_router,
     ):
         app.include_router(router)
     install_open311_errors(app)
