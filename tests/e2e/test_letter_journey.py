@@ -18,6 +18,11 @@ pytestmark = pytest.mark.e2e
 
 DEMO_PASSWORD = "Cimahi-Demo-2026"
 MELONG = "32.77.01.1001"
+USAHA_FIELDS = {
+    "business_name": "Warung Bu Siti",
+    "business_type": "warung makan",
+    "business_address": "Jl. Melong Asih No. 12",
+}
 
 
 def _problem(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -206,6 +211,59 @@ class TestLetterJourney:
             f"/api/lakami/v1/letter-requests/{tracking_no}", headers=alice.headers
         ).json()
         assert letter["letter_number"]
+
+    def test_a_two_level_letter_is_approved_by_the_kelurahan_then_the_kecamatan(
+        self,
+        client: httpx.Client,
+        citizens: tuple[Citizen, Citizen],
+        officer: dict[str, str],
+        other_officer: dict[str, str],
+    ) -> None:
+        alice, _ = citizens
+        camat = {
+            "Authorization": "Bearer "
+            + password_token(client, "petugas.kec.cimahiselatan", DEMO_PASSWORD)
+        }
+        created = client.post(
+            "/api/lakami/v1/letter-requests",
+            json=letter_body(alice, letter_type="usaha", fields=USAHA_FIELDS),
+            headers=alice.headers,
+        )
+        assert created.status_code == 201, created.text
+        tracking_no = created.json()["tracking_no"]
+        url = f"/api/lakami/v1/letter-requests/{tracking_no}"
+        # Not the kecamatan's turn yet: it sees nothing in LAKAMI.
+        _problem(client.get(url, headers=camat), 404)
+        _problem(client.post(f"{url}/verify", json={}, headers=camat), 404)
+        for action in ("verify", "process", "approve"):
+            response = client.post(f"{url}/{action}", json={"note": action}, headers=officer)
+            assert response.status_code == 200, response.text
+        assert (response.json()["level"], response.json()["status"]) == ("kecamatan", "submitted")
+        assert response.json()["letter_number"] is None
+        _problem(client.post(f"{url}/verify", json={}, headers=officer), 403)
+        _problem(client.post(f"{url}/verify", json={}, headers=other_officer), 404)
+
+        for action in ("verify", "process", "approve"):
+            response = client.post(f"{url}/{action}", json={"note": action}, headers=camat)
+            assert response.status_code == 200, response.text
+        letter = response.json()
+        assert letter["signer_title"] == "Camat Cimahi Selatan"
+        assert "/Kel.Melong/Kec.CimahiSelatan/" in letter["letter_number"]
+        assert letter["verification_code"]
+
+        final = wait_for_status(client, alice.headers, tracking_no, "completed")
+        statuses = [entry["status"] for entry in final["timeline"]]
+        assert statuses == [
+            "submitted",
+            "in_review",
+            "in_process",
+            "in_process",  # the kelurahan approved
+            "in_process",  # forwarded to the kecamatan
+            "in_process",
+            "in_process",
+            "completed",
+        ]
+        assert alice.nik not in str(final)
 
     def test_forged_and_expired_tokens_are_refused(
         self, client: httpx.Client, citizens: tuple[Citizen, Citizen]

@@ -1,4 +1,4 @@
-"""Who may call LAKAMI: citizens, LAKAMI officers (per kelurahan) and administrators."""
+"""Who may call LAKAMI: citizens, LAKAMI officers (of a kelurahan or a kecamatan) and admins."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ async def reader(principal: CurrentPrincipal) -> Principal:
 async def officer(principal: CurrentPrincipal) -> Principal:
     """A LAKAMI officer."""
     if not is_lakami_officer(principal):
-        raise Forbidden("Only LAKAMI officers of the kelurahan can do this.")
+        raise Forbidden("Only LAKAMI officers can do this.")
     return principal
 
 
