@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import datetime
 from typing import Any
@@ -245,6 +246,18 @@ class TestPublicVerification:
             response = await client.get(f"/v1/public/letters/{code}", headers={"Accept": accept})
             assert response.headers["content-type"] == "application/json", accept
 
+    @pytest.mark.parametrize(
+        "accept", ["text/html;q=0, application/json", "application/*, text/html;q=0.9"]
+    )
+    async def test_html_only_when_preferred(
+        self, client: httpx.AsyncClient, tokens: Tokens, accept: str
+    ) -> None:
+        code = (await issue(client, tokens, tokens.citizen()))["verification_code"]
+
+        response = await client.get(f"/v1/public/letters/{code}", headers={"Accept": accept})
+
+        assert response.headers["content-type"] == "application/json"
+
     async def test_unknown_code_is_a_404_problem(self, client: httpx.AsyncClient) -> None:
         response = await client.get(f"/v1/public/letters/{new_code()}")
 
@@ -381,6 +394,21 @@ class TestRevocation:
         assert (await revoke(client, tracking_no, tokens.officer(MELONG))).status_code == 200
         twice = problem(await revoke(client, tracking_no, tokens.admin()), 409)
         assert "already revoked" in twice["detail"]
+
+    async def test_concurrent_revocations_revoke_once(
+        self, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        citizen = tokens.citizen()
+        tracking_no = (await issue(client, tokens, citizen))["tracking_no"]
+
+        responses = await asyncio.gather(
+            revoke(client, tracking_no, tokens.officer(MELONG)),
+            revoke(client, tracking_no, tokens.admin()),
+        )
+
+        assert sorted(r.status_code for r in responses) == [200, 409]
+        seen = (await client.get(f"/v1/letter-requests/{tracking_no}", headers=citizen)).json()
+        assert [h["action"] for h in seen["history"]].count("revoke") == 1
 
     async def test_only_issued_letters_can_be_revoked(
         self, client: httpx.AsyncClient, tokens: Tokens
