@@ -257,6 +257,7 @@ class LetterRequestRead(LetterRequestSummary):
     signer_sub: str | None
     signer_title: str | None = Field(description="e.g. 'Lurah Melong' or 'Camat Cimahi Selatan'")
     verification_code: str | None = Field(description="Printed on the letter (with its QR code)")
+    revoked_at: datetime | None = Field(description="When the issued letter was revoked")
     needs_kecamatan: bool = Field(
         description="The kecamatan approves too (copied from the letter type at submission)"
     )
@@ -295,6 +296,7 @@ class LetterRequestRead(LetterRequestSummary):
             signer_sub=request.signer_sub,
             signer_title=request.signer_title,
             verification_code=request.verification_code,
+            revoked_at=request.revoked_at,
             needs_kecamatan=request.needs_kecamatan,
             attachments=[AttachmentRead.of(a) for a in attachments],
             missing_requirements=[
