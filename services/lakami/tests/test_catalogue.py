@@ -52,12 +52,6 @@ KECAMATAN_TYPES = {
     "izin_keramaian",
     "ahli_waris",
 }
-LISTS_REFUSED = pytest.mark.xfail(
-    strict=True,
-    reason="letters/schemas.py FieldValues accepts only scalar values, so a list field "
-    "(ahli_waris.heirs) is refused before the catalogue checks it",
-)
-
 
 WIB = timezone(timedelta(hours=7))
 
@@ -386,14 +380,12 @@ class TestFieldKinds:
             "fields.heirs"
         }
 
-    @LISTS_REFUSED
     async def test_ahli_waris_with_its_heirs_is_accepted(
         self, client: httpx.AsyncClient, tokens: Tokens
     ) -> None:
         fields = created(await post_request(client, tokens, "ahli_waris", AHLI_WARIS))
         assert fields["heirs"] == HEIRS
 
-    @LISTS_REFUSED
     async def test_ahli_waris_bad_heirs_are_named_by_index(
         self, client: httpx.AsyncClient, tokens: Tokens
     ) -> None:

@@ -242,10 +242,6 @@ class TestAnonymousWithPhotos:
         admin = await client.get(f"/v1/complaints/{tracking_no}", headers=tokens.admin())
         assert admin.json()["author"]["sub"] == OWNER_SUB
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="uploads/* (not complaints') shows original_filename to the area's officers",
-    )
     async def test_the_photo_file_name_does_not_reach_officers(
         self, client: httpx.AsyncClient, tokens: Tokens, clock: Clock
     ) -> None:

@@ -43,6 +43,7 @@ VERBS = (
     "resubmitted",
     "cancelled",
     "forwarded",
+    "revoked",
 )
 
 
@@ -77,6 +78,11 @@ class LetterRequestEventV1(BaseModel):
     occurred_at: datetime
 
 
+class _Same:
+    """Marker: the lifecycle event's note is the domain event's."""
+
+
+_SAME = _Same()
 _OUTBOX_COLUMNS = ("id", "subject", "payload", "created_at", "attempts")
 # Both events of a change in one statement (what ``cimahi_shared.events.outbox.enqueue`` writes
 # for each, without its second round trip).
@@ -122,6 +128,7 @@ async def publish_letter_change(
     actor_role: str,
     note: str | None,
     occurred_at: datetime,
+    lifecycle_note: str | _Same | None = _SAME,
 ) -> None:
     """Enqueue the domain event and the lifecycle event of one change (same transaction)."""
     await _enqueue_both(
@@ -135,6 +142,7 @@ async def publish_letter_change(
             actor_role=actor_role,
             note=note,
             occurred_at=occurred_at,
+            lifecycle_note=lifecycle_note,
         ),
     )
 
@@ -149,8 +157,13 @@ def letter_change_events(
     actor_role: str,
     note: str | None,
     occurred_at: datetime,
+    lifecycle_note: str | _Same | None = _SAME,
 ) -> list[tuple[CloudEvent, str]]:
-    """The domain event and the lifecycle event of one change, with their NATS subjects."""
+    """The domain event and the lifecycle event of one change, with their NATS subjects.
+
+    ``lifecycle_note`` (default: ``note``) is what the citizen's request list shows, when it
+    must differ from the domain event's note (a revocation's reason stays in LAKAMI).
+    """
     event_type = letter_request_event_type(verb)
     payload = LetterRequestEventV1(
         tracking_no=request.tracking_no,
@@ -188,7 +201,7 @@ def letter_change_events(
             area=request.kelurahan_code,
             agency_status=request.status,
             status=status,
-            note=note,
+            note=note if isinstance(lifecycle_note, _Same) else lifecycle_note,
             occurred_at=occurred_at,
             sequence=request.sequence,
             submitted_at=request.submitted_at,

@@ -56,8 +56,11 @@ Attachments = Annotated[
         "type's requirements, by requirement code; missing documents can be brought on paper",
     ),
 ]
+FieldScalar = str | int | float | bool | None
 FieldValues = Annotated[
-    dict[str, str | int | float | bool | None],
+    # Scalars, or a list of entries of scalars for list fields (e.g. ahli_waris.heirs); the
+    # catalogue's check_fields types and bounds each of them.
+    dict[str, FieldScalar | list[dict[str, FieldScalar]]],
     Field(
         max_length=30,
         description="Type-specific fields as listed in the letter type's 'fields' "

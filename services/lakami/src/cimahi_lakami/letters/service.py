@@ -91,7 +91,7 @@ async def get_request(
     view = await repository.read_request(session, tracking_no)
     if view is None or not _sees(scope, view):
         raise NotFound(f"There is no letter request {tracking_no}.")
-    _audit(session, principal=principal, requests=[view], action="read")
+    audit_access(session, principal=principal, requests=[view], action="read")
     return Detail(view, view.attachments, clock.now)
 
 
@@ -148,7 +148,7 @@ async def list_requests(
             if due is not None and last.due_at is not None
             else _encode_cursor(last.id)
         )
-    _audit(session, principal=principal, requests=page, action="list")
+    audit_access(session, principal=principal, requests=page, action="list")
     return page, next_cursor
 
 
@@ -167,7 +167,7 @@ def _visible_or_404(scope: Scope, request: LetterRequest | None, tracking_no: st
     return request
 
 
-def _audit(
+def audit_access(
     session: AsyncSession,
     *,
     principal: Principal,
@@ -516,7 +516,7 @@ async def act_as_officer(
             now=now,
         )
     await repository.load_history(session, request)
-    _audit(session, principal=principal, requests=[request], action=action.value)
+    audit_access(session, principal=principal, requests=[request], action=action.value)
     return Detail(request, await repository.load_attachments(session, request.id), now)
 
 

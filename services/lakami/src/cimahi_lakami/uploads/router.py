@@ -70,7 +70,7 @@ async def get_upload(
 ) -> UploadRead:
     """An upload's metadata: for its owner, and for the kelurahan's officers once attached."""
     upload = await service.get_upload(session, principal=principal, upload_id=upload_id)
-    return UploadRead.of(upload)
+    return UploadRead.of(upload, for_owner=upload.owner_sub == principal.sub)
 
 
 @router.get(

@@ -30,15 +30,16 @@ class UploadRead(BaseModel):
     requirement: str | None
 
     @classmethod
-    def of(cls, upload: Upload) -> UploadRead:
-        """From a row."""
+    def of(cls, upload: Upload, *, for_owner: bool = True) -> UploadRead:
+        """From a row; others than the owner (officers) never see the client's filename or
+        purpose text, which can name the author of an anonymous complaint."""
         return cls(
             id=upload.id,
             content_type=upload.content_type,
             size_bytes=upload.size_bytes,
             sha256=upload.sha256,
-            original_filename=upload.original_filename,
-            purpose=upload.purpose,
+            original_filename=upload.original_filename if for_owner else None,
+            purpose=upload.purpose if for_owner else None,
             created_at=upload.created_at,
             attached=upload.attached_kind is not None,
             attached_kind=upload.attached_kind,

@@ -16,14 +16,14 @@ from sqlalchemy import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
-from cimahi_lakami.auth import AGENCY, is_lakami_officer
-from cimahi_lakami.events.letters import LETTER_REQUEST_SCHEMA_V1, SOURCE, LetterRequestEventV1
+from cimahi_lakami.auth import is_lakami_officer
+from cimahi_lakami.events.letters import letter_request_event_type, publish_letter_change
 from cimahi_lakami.letters import repository as letters_repository
 from cimahi_lakami.letters.access import require_scope
 from cimahi_lakami.letters.repository import RequestView
-from cimahi_lakami.letters.service import ACCESS_PURPOSE
+from cimahi_lakami.letters.service import audit_access
 from cimahi_lakami.letters.workflow import AgencyStatus, Level, unified_status
-from cimahi_lakami.models import AccessAudit, LetterRequest, LetterRequestHistory
+from cimahi_lakami.models import LetterRequestHistory
 from cimahi_lakami.regions import find_kelurahan
 from cimahi_lakami.verification import repository
 from cimahi_lakami.verification.codes import normalise
@@ -35,16 +35,12 @@ from cimahi_lakami.verification.schemas import (
 )
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar import WIB
-from cimahi_shared.context import request_id_var
-from cimahi_shared.db import utcnow
 from cimahi_shared.errors import Conflict, Forbidden, InvalidTransition, NotFound, ProblemError
-from cimahi_shared.events import outbox
-from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
-from cimahi_shared.events.lifecycle import LIFECYCLE_V1, RequestLifecycleV1, lifecycle_event
 from cimahi_shared.pii import PiiCipher
 
 PUBLIC_PATH = "/v1/public/letters/"
-REVOKED_V1 = f"{TYPE_PREFIX}{AGENCY}.letter_request.revoked.v1"
+REVOKED_VERB = "revoked"
+REVOKED_V1 = letter_request_event_type(REVOKED_VERB)
 REVOKE_ACTION = "revoke"  # letter_request_history.action and access_audit.action
 DOWNLOAD_ACTION = "download"
 REVOKED_NOTE = "Surat telah dicabut dan tidak berlaku lagi."  # for the citizen's request list
@@ -185,9 +181,19 @@ async def revoke_letter(
             occurred_at=now,
         ),
     )
-    for event, subject in _revocation_events(request, actor_role=principal.role, now=now):
-        await outbox.enqueue(session, event, subject=subject)
-    _audit(session, principal=principal, request=request, action=REVOKE_ACTION)
+    await publish_letter_change(
+        session,
+        request=request,
+        title=request.letter_type.name,
+        verb=REVOKED_VERB,
+        previous_status=request.status,
+        status=unified_status(request.status, request.level, request.needs_kecamatan),
+        actor_role=principal.role,
+        note=None,  # the reason may name people: it stays in LAKAMI's history
+        occurred_at=now,
+        lifecycle_note=REVOKED_NOTE,
+    )
+    audit_access(session, principal=principal, requests=[request], action=REVOKE_ACTION)
     return LetterRevocationRead(
         tracking_no=request.tracking_no,
         letter_number=request.letter_number or "",
@@ -195,90 +201,6 @@ async def revoke_letter(
         revoked_at=now,
         revoked_by_sub=principal.sub,
         reason=reason,
-    )
-
-
-def _revocation_events(
-    request: LetterRequest, *, actor_role: str, now: datetime
-) -> list[tuple[CloudEvent, str]]:
-    """``letter_request.revoked.v1`` (LAKAMI's payload, no note) and ``request.lifecycle.v1``."""
-    status = unified_status(request.status, request.level, request.needs_kecamatan)
-    payload = LetterRequestEventV1(
-        tracking_no=request.tracking_no,
-        letter_type=request.letter_type_code,
-        kelurahan_code=request.kelurahan_code,
-        kecamatan_code=request.kecamatan_code,
-        level=request.level,
-        owner_sub=request.owner_sub,
-        previous_status=request.status,
-        agency_status=request.status,
-        status=status,
-        sequence=request.sequence,
-        actor_role=actor_role,
-        note=None,
-        letter_number=request.letter_number,
-        issued_on=request.issued_on,
-        occurred_at=now,
-    )
-    domain = CloudEvent(
-        source=SOURCE,
-        type=REVOKED_V1,
-        subject=request.tracking_no,
-        time=now,
-        dataschema=LETTER_REQUEST_SCHEMA_V1,
-        data=payload.model_dump(mode="json"),
-    )
-    lifecycle = lifecycle_event(
-        source=SOURCE,
-        payload=RequestLifecycleV1(
-            tracking_no=request.tracking_no,
-            agency=AGENCY,
-            request_kind=f"letter.{request.letter_type_code}",
-            title=request.letter_type.name,
-            owner_sub=request.owner_sub,
-            area=request.kelurahan_code,
-            agency_status=request.status,
-            status=status,
-            note=REVOKED_NOTE,
-            occurred_at=now,
-            sequence=request.sequence,
-            submitted_at=request.submitted_at,
-            due_at=request.due_at,
-        ),
-    )
-    return [
-        (domain, nats_subject(AGENCY, REVOKED_V1)),
-        (lifecycle, nats_subject(AGENCY, LIFECYCLE_V1)),
-    ]
-
-
-def _audit(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    request: LetterRequest | RequestView,
-    action: str,
-) -> None:
-    """Log an officer's or admin's use of a citizen's request (as ``letters.service`` does)."""
-    if principal.is_citizen:
-        return
-    letters_repository.add_access_audits(
-        session,
-        [
-            AccessAudit(
-                id=str(ULID()),
-                actor_sub=principal.sub,
-                actor_role=principal.role,
-                actor_agency=principal.agency,
-                actor_area=principal.area,
-                owner_sub=request.owner_sub,
-                tracking_no=request.tracking_no,
-                action=action,
-                purpose=ACCESS_PURPOSE,
-                http_request_id=request_id_var.get(),
-                occurred_at=utcnow(),
-            )
-        ],
     )
 
 
@@ -319,7 +241,7 @@ async def letter_pdf(
             revoked_at=view.revoked_at.isoformat(),
         )
     content = _letter_content(view, nik=pii.decrypt(view.nik_encrypted), base_url=base_url)
-    _audit(session, principal=principal, request=view, action=DOWNLOAD_ACTION)
+    audit_access(session, principal=principal, requests=[view], action=DOWNLOAD_ACTION)
     pdf = await to_thread.run_sync(render_letter, content)  # ~20 ms of CPU: off the event loop
     return pdf, letter_filename(view.letter_number)
 
