@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import func, select
 
 from cimahi_lakami.config import LakamiSettings
@@ -81,6 +82,33 @@ class TestUploads:
         assert content.headers["content-type"] == expected
         assert content.headers["x-content-type-options"] == "nosniff"
         assert content.headers["content-disposition"].startswith("attachment")
+
+    @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+    async def test_photo_metadata_that_could_name_the_author_is_stripped(
+        self, client: httpx.AsyncClient, tokens: Tokens, fmt: str
+    ) -> None:
+        """EXIF artist / PNG text are removed before storing; size and hash are of the result."""
+        out = io.BytesIO()
+        image = Image.new("RGB", (16, 8), (10, 10, 200))
+        if fmt == "JPEG":
+            exif = Image.Exif()
+            exif[0x013B] = "Rina Marlina"  # Artist
+            exif[0x0112] = 6  # rotate 90 degrees when shown
+            image.save(out, format="JPEG", exif=exif.tobytes())
+        else:
+            info = PngInfo()
+            info.add_text("Author", "Rina Marlina")
+            image.save(out, format="PNG", pnginfo=info)
+        data = out.getvalue()
+        assert b"Rina Marlina" in data
+        citizen = tokens.citizen()
+        body = (await post(client, citizen, f"x.{fmt.lower()}", data, "image/*")).json()
+        stored = (await client.get(f"/v1/uploads/{body['id']}/content", headers=citizen)).content
+        assert b"Rina Marlina" not in stored
+        assert body["sha256"] == hashlib.sha256(stored).hexdigest()
+        assert body["size_bytes"] == len(stored)
+        # The EXIF rotation is applied to the pixels, so the photo still shows upright.
+        assert Image.open(io.BytesIO(stored)).size == ((8, 16) if fmt == "JPEG" else (16, 8))
 
     async def test_exe_renamed_pdf_refused(
         self,

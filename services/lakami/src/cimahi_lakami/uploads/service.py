@@ -25,7 +25,7 @@ from ulid import ULID
 from cimahi_lakami.auth import is_lakami_officer
 from cimahi_lakami.letters.access import scope_of
 from cimahi_lakami.models import AccessAudit, LetterRequest, Upload
-from cimahi_lakami.uploads.content import UnacceptableContent, sniff
+from cimahi_lakami.uploads.content import UnacceptableContent, sniff, without_metadata
 from cimahi_lakami.uploads.schemas import AttachmentRef
 from cimahi_lakami.uploads.storage import UploadStorage, new_storage_key
 from cimahi_shared.auth import Principal
@@ -79,6 +79,7 @@ async def create_upload(
         raise UnsupportedMediaType(
             f"{exc} Upload a PDF, JPEG or PNG.", errors=[_file_error(str(exc))]
         ) from exc
+    data = without_metadata(data, content_type)  # size and hash are of what is stored
     upload = Upload(
         id=str(ULID()),
         owner_sub=principal.sub,
