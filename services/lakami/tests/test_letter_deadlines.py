@@ -22,7 +22,7 @@ HOLIDAY = date(2026, 11, 30)  # the Monday after it
 
 
 class Clock:
-    """A settable clock for the app (``letters_clock`` extra)."""
+    """A settable clock for the app (``lakami_clock`` extra)."""
 
     def __init__(self, now: datetime) -> None:
         self.now = now.astimezone(UTC)

@@ -1,19 +1,18 @@
 """Deadlines of complaints: SP4N-LAPOR! working days on the city's calendar, "now" injectable.
 
-The service never calls the wall clock or loads holidays itself: it gets a ``Deadlines`` built
-from the runtime, whose ``extras`` may hold a ``complaints_clock`` (a function returning an aware
-UTC datetime) and a ``complaints_calendar`` (a ``WorkCalendar``) - tests inject both.
+The service gets a ``Deadlines`` per HTTP request, with "now" and the calendar from
+``cimahi_lakami.clock`` (tests pin both through the runtime's extras) and the settings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends
 
+from cimahi_lakami.clock import CALENDAR_EXTRA, CLOCK_EXTRA, now_and_calendar
 from cimahi_lakami.complaints.categories import (
     ANSWER_WORKING_DAYS,
     VERIFY_WORKING_DAYS,
@@ -21,11 +20,9 @@ from cimahi_lakami.complaints.categories import (
 )
 from cimahi_lakami.config import LakamiSettings
 from cimahi_shared.app import RuntimeDep
-from cimahi_shared.calendar import WorkCalendar, default_calendar
-from cimahi_shared.db import utcnow
+from cimahi_shared.calendar import WorkCalendar
 
-CLOCK_EXTRA = "complaints_clock"
-CALENDAR_EXTRA = "complaints_calendar"
+__all__ = ["CALENDAR_EXTRA", "CLOCK_EXTRA", "Deadlines", "DeadlinesDep"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,22 +55,18 @@ class Deadlines:
 
 async def current_deadlines(runtime: RuntimeDep) -> Deadlines:
     """The request's ``Deadlines`` (clock and calendar from ``runtime.extras`` when injected)."""
-    clock = cast(Callable[[], datetime], runtime.extras.get(CLOCK_EXTRA, utcnow))
-    calendar = runtime.extras.get(CALENDAR_EXTRA)
+    now, calendar = now_and_calendar(runtime.extras)
     settings = runtime.settings
     if isinstance(settings, LakamiSettings):
         return Deadlines(
-            now=clock(),
-            calendar=calendar if isinstance(calendar, WorkCalendar) else default_calendar(),
+            now=now,
+            calendar=calendar,
             reopen_window_working_days=settings.complaint_reopen_window_working_days,
             due_soon_working_days=settings.complaint_due_soon_working_days,
             identity_role=settings.complaint_identity_role,
             open311_default_public=settings.open311_default_public,
         )
-    return Deadlines(  # pragma: no cover - LAKAMI always runs with LakamiSettings
-        now=clock(),
-        calendar=calendar if isinstance(calendar, WorkCalendar) else default_calendar(),
-    )
+    return Deadlines(now=now, calendar=calendar)  # pragma: no cover - LakamiSettings always
 
 
 DeadlinesDep = Annotated[Deadlines, Depends(current_deadlines)]

@@ -1,28 +1,24 @@
 """Deadlines of letter requests: working days on the city's calendar, "now" injectable.
 
-Like complaints (``complaints/deadlines.py``), the service never calls the wall clock or loads
-holidays itself: it gets a ``LetterClock`` built from the runtime, whose ``extras`` may hold a
-``letters_clock`` (a function returning an aware UTC datetime) and a ``letters_calendar`` (a
-``WorkCalendar``); without them, ``utcnow`` and ``default_calendar()`` (the packaged holidays or
-``$CIMAHI_HOLIDAYS_FILE``). Tests inject both.
+The service gets a ``LetterClock`` per HTTP request, with "now" and the calendar from
+``cimahi_lakami.clock`` (tests pin both through the runtime's extras).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends
 
+from cimahi_lakami.clock import CALENDAR_EXTRA, CLOCK_EXTRA, now_and_calendar
 from cimahi_lakami.config import LakamiSettings
 from cimahi_shared.app import RuntimeDep
-from cimahi_shared.calendar import WorkCalendar, default_calendar
-from cimahi_shared.db import utcnow
+from cimahi_shared.calendar import WorkCalendar
 
-CLOCK_EXTRA = "letters_clock"
-CALENDAR_EXTRA = "letters_calendar"
+__all__ = ["CALENDAR_EXTRA", "CLOCK_EXTRA", "ClockDep", "LetterClock", "letter_clock"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +38,11 @@ class LetterClock:
         return self.calendar.due_at(self.now, self.due_soon_working_days)
 
 
-def letter_clock(extras: dict[str, object], settings: object) -> LetterClock:
+def letter_clock(extras: Mapping[str, object], settings: object) -> LetterClock:
     """A ``LetterClock`` from runtime extras and settings (defaults: wall clock, city calendar)."""
-    clock = cast(Callable[[], datetime], extras.get(CLOCK_EXTRA, utcnow))
-    calendar = extras.get(CALENDAR_EXTRA)
+    now, calendar = now_and_calendar(extras)
     due_soon = settings.letter_due_soon_working_days if isinstance(settings, LakamiSettings) else 1
-    return LetterClock(
-        now=clock(),
-        calendar=calendar if isinstance(calendar, WorkCalendar) else default_calendar(),
-        due_soon_working_days=due_soon,
-    )
+    return LetterClock(now=now, calendar=calendar, due_soon_working_days=due_soon)
 
 
 async def current_clock(runtime: RuntimeDep) -> LetterClock:
