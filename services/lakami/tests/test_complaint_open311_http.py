@@ -20,27 +20,8 @@ from fastapi import FastAPI
 
 from cimahi_shared.testing.processes import free_port
 from services.lakami.tests.conftest import MELONG, Tokens
+from services.lakami.tests.test_open311 import REQUEST_FIELDS as SERVICE_REQUEST_FIELDS
 
-# The fields of a service request in GeoReport v2 (GET requests.json and requests/{id}.json).
-SERVICE_REQUEST_FIELDS = {
-    "service_request_id",
-    "status",
-    "status_notes",
-    "service_name",
-    "service_code",
-    "description",
-    "agency_responsible",
-    "service_notice",
-    "requested_datetime",
-    "updated_datetime",
-    "expected_datetime",
-    "address",
-    "address_id",
-    "zipcode",
-    "lat",
-    "long",
-    "media_url",
-}
 SERVICE_FIELDS = {
     "service_code",
     "service_name",
