@@ -107,15 +107,21 @@ def wait_for_status(
     tracking_no: str,
     status: str,
     *,
+    timeline_len: int = 0,
     timeout: float = 30.0,
 ) -> dict[str, Any]:
+    """Poll the unified status until it shows ``status`` and at least ``timeline_len`` steps.
+
+    The gateway applies event batches concurrently (the projection is order-safe), so the
+    current status can show a later step a moment before an earlier step's timeline entry.
+    """
     deadline = time.monotonic() + timeout
     last: Any = None
     while time.monotonic() < deadline:
         response = client.get(f"/api/v1/requests/{tracking_no}", headers=headers)
         if response.status_code == 200:
             last = response.json()
-            if last["status"] == status:
+            if last["status"] == status and len(last["timeline"]) >= timeline_len:
                 return dict(last)
         time.sleep(0.1)
     raise AssertionError(f"{tracking_no} did not reach {status} within {timeout}s; last: {last}")
@@ -197,7 +203,7 @@ class TestLetterJourney:
             )
             assert response.status_code == 200, response.text
 
-        final = wait_for_status(client, alice.headers, tracking_no, "completed")
+        final = wait_for_status(client, alice.headers, tracking_no, "completed", timeline_len=4)
         statuses = [entry["status"] for entry in final["timeline"]]
         assert statuses == ["submitted", "in_review", "in_process", "completed"]
         times = [datetime.fromisoformat(entry["occurred_at"]) for entry in final["timeline"]]
@@ -251,7 +257,7 @@ class TestLetterJourney:
         assert "/Kel.Melong/Kec.CimahiSelatan/" in letter["letter_number"]
         assert letter["verification_code"]
 
-        final = wait_for_status(client, alice.headers, tracking_no, "completed")
+        final = wait_for_status(client, alice.headers, tracking_no, "completed", timeline_len=8)
         statuses = [entry["status"] for entry in final["timeline"]]
         assert statuses == [
             "submitted",
