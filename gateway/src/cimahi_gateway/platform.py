@@ -33,6 +33,13 @@ SERVICES: tuple[AgencyService, ...] = (
         8101,
         "LAKAMI - kelurahan/kecamatan letters (Diskominfo)",
     ),
+    AgencyService(
+        "dilandacinta",
+        "cimahi_dilandacinta",
+        "DILANDACINTA_",
+        8102,
+        "DILANDACINTA - population register and documents (Disdukcapil)",
+    ),
 )
 
 GATEWAY_PORT = 8000

@@ -34,6 +34,8 @@ class Principal:
     client_id: str | None = None
     name: str | None = None
     expires_at: float = 0.0
+    # An officer's position within the agency: "head" for the head of office (signs documents).
+    position: str | None = None
 
     @property
     def is_citizen(self) -> bool:
@@ -60,6 +62,7 @@ class Principal:
             client_id=claims.get("client_id") or claims.get("azp"),
             name=claims.get("name"),
             expires_at=float(claims["exp"]),
+            position=claims.get("position"),
         )
 
 

@@ -1,0 +1,1 @@
+"""DILANDACINTA: the population register and population administration documents (Disdukcapil)."""

@@ -1,0 +1,5 @@
+"""``python -m cimahi_dilandacinta migrate|seed|serve``."""
+
+from cimahi_dilandacinta.cli import app
+
+app()

@@ -1,0 +1,1 @@
+"""Document applications: the officer workflow, deadlines and the request-lifecycle events."""

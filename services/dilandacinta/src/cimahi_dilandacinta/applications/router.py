@@ -1,0 +1,7 @@
+"""HTTP surface of document applications (filled in by the applications work)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["applications"])

@@ -1,0 +1,1 @@
+"""The catalogue of population documents: requirements, typed fields, time limits (service standards)."""

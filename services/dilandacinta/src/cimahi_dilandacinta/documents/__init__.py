@@ -1,0 +1,1 @@
+"""Issued documents: numbers, PDFs with QR codes, and public verification."""

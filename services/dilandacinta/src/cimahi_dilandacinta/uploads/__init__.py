@@ -1,0 +1,1 @@
+"""Uploaded requirement documents (content-checked, size-capped, owner and officers only)."""
