@@ -43,6 +43,11 @@ class Application(Base):
     family_id: Mapped[str | None] = mapped_column(
         ForeignKey("families.id"), comment="The family card concerned"
     )
+    # Other people the application names (who moves out, who moves in, new card members):
+    # encrypted JSON list of objects with their NIK (and, for newcomers, their data), and
+    # their masked NIKs for display.
+    people_encrypted: Mapped[str | None] = mapped_column(Text)
+    people_masked: Mapped[list[str] | None] = mapped_column(JSON)
     kelurahan_code: Mapped[str] = mapped_column(
         String(16), comment="Area whose officers handle it (the family's or the destination)"
     )

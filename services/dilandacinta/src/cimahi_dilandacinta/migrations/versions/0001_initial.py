@@ -330,6 +330,8 @@ def upgrade() -> None:
         sa.Column(
             "family_id", sa.String(length=26), nullable=True, comment="The family card concerned"
         ),
+        sa.Column("people_encrypted", sa.Text(), nullable=True),
+        sa.Column("people_masked", sa.JSON(), nullable=True),
         sa.Column(
             "kelurahan_code",
             sa.String(length=16),
