@@ -88,11 +88,17 @@ def create_officer(
     full_name: Annotated[str, typer.Option(help="Full name")],
     agency: Annotated[str, typer.Option(help="Agency code, e.g. lakami")],
     area: Annotated[
-        str, typer.Option(help="Kelurahan (32.77.01.1001) or kecamatan (32.77.01) code")
+        str,
+        typer.Option(
+            help="The city (32.77), a kecamatan (32.77.01) or a kelurahan (32.77.01.1001)"
+        ),
     ],
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)],
+    position: Annotated[
+        str | None, typer.Option(help='Position in the agency, e.g. "head" (signs documents)')
+    ] = None,
 ) -> None:
-    """Create an officer of an agency, working in one kelurahan or kecamatan."""
+    """Create an officer of an agency, working in the city, a kecamatan or a kelurahan."""
     settings = GatewaySettings()
     user = _with_session(
         settings,
@@ -103,6 +109,7 @@ def create_officer(
             full_name=full_name,
             agency=agency,
             area=area,
+            position=position,
             pii=pii,
         ),
     )

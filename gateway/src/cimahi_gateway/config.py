@@ -35,8 +35,11 @@ class GatewaySettings(ServiceSettings):
             "cimahi-mobile": ["id.go.cimahikota.app:/callback"],
         }
     )
-    # Base URL of DILANDACINTA's identity match endpoint (register proofing); empty = not configured.
+    # Base URL of DILANDACINTA (e.g. http://127.0.0.1:8102): citizen registrations must then match
+    # its population register (identity proofing); empty = not configured (unverified accounts).
     dilandacinta_url: str = ""
+    # Seconds the registration waits for the register's answer (then 503, no account).
+    dilandacinta_timeout_seconds: float = 3.0
     # Seconds before retrying an external issuer whose discovery failed (doubles up to 10 minutes).
     external_issuer_retry_seconds: float = 30.0
     # How long a retired signing key stays in the JWKS (must exceed the longest token lifetime).

@@ -22,6 +22,7 @@ EMAIL_MAX = 254
 PHONE_MAX = 20
 AGENCY_MAX = 32
 AREA_MAX = 32
+POSITION_MAX = 32
 CLIENT_ID_MAX = 64
 
 
@@ -43,6 +44,8 @@ class User(Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     agency: Mapped[str | None] = mapped_column(String(AGENCY_MAX))
     area: Mapped[str | None] = mapped_column(String(AREA_MAX))
+    # An officer's position within the agency, e.g. "head" (signs documents); None for staff.
+    position: Mapped[str | None] = mapped_column(String(POSITION_MAX))
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     # Set once the NIK + No. KK + name + birth date matched the population register (DILANDACINTA).

@@ -226,9 +226,12 @@ def _access_claims(
     client_id: str,
     agency: str | None = None,
     area: str | None = None,
+    position: str | None = None,
     now: datetime,
+    ttl_seconds: int | None = None,
 ) -> dict[str, Any]:
     iat = int(now.timestamp())
+    ttl = settings.access_token_ttl_seconds if ttl_seconds is None else ttl_seconds
     claims: dict[str, Any] = {
         "iss": settings.token_issuer,
         "aud": settings.token_audience,
@@ -239,14 +242,37 @@ def _access_claims(
         "client_id": client_id,
         "typ": "access",
         "iat": iat,
-        "exp": iat + settings.access_token_ttl_seconds,
+        "exp": iat + ttl,
         "jti": str(ULID()),
     }
     if agency is not None:
         claims["agency"] = agency
     if area is not None:
         claims["area"] = area
+    if position is not None:
+        claims["position"] = position
     return claims
+
+
+def gateway_client_token(
+    state: IdentityState, *, client_id: str, scope: str, ttl_seconds: int = 60
+) -> str:
+    """A short-lived access token of the gateway's own machine client, for its calls to services.
+
+    Signed with the gateway's keys like any client_credentials token, so services verify it
+    with the JWKS they already trust: there is no client secret to configure.
+    """
+    claims = _access_claims(
+        state.settings,
+        sub=client_id,
+        role="client",
+        name="API gateway",
+        scope=scope,
+        client_id=client_id,
+        now=utcnow(),
+        ttl_seconds=ttl_seconds,
+    )
+    return state.keyring.sign(claims, typ="at+jwt")
 
 
 def _id_token(
@@ -309,6 +335,7 @@ async def _user_tokens(
             client_id=client_id,
             agency=user.agency if user.role == "officer" else None,
             area=user.area if user.role == "officer" else None,
+            position=user.position if user.role == "officer" else None,
             now=now,
         ),
         typ="at+jwt",

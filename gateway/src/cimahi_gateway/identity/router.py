@@ -7,18 +7,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from cimahi_gateway.identity import oauth, pages, service
+from cimahi_gateway.identity import oauth, pages, proofing, service
 from cimahi_gateway.identity.schemas import (
     AccountRead,
     CitizenRegistration,
     OAuthErrorBody,
+    OfficerCreate,
     TokenResponse,
     UserInfo,
 )
 from cimahi_gateway.identity.service import IdentityState
 from cimahi_shared.app import RuntimeDep, SessionDep
-from cimahi_shared.auth import CurrentPrincipal
-from cimahi_shared.errors import TooManyRequests
+from cimahi_shared.auth import CurrentPrincipal, Principal
+from cimahi_shared.errors import Forbidden, TooManyRequests
 
 router = APIRouter(tags=["identity (POLAKAMI)"])
 
@@ -38,6 +39,16 @@ def get_identity(runtime: RuntimeDep) -> IdentityState:
 
 
 IdentityDep = Annotated[IdentityState, Depends(get_identity)]
+
+
+async def require_admin(principal: CurrentPrincipal) -> Principal:
+    """A platform administrator."""
+    if not principal.is_admin:
+        raise Forbidden("Only platform administrators can do this.")
+    return principal
+
+
+AdminDep = Annotated[Principal, Depends(require_admin)]
 
 
 def _address(request: Request) -> str:
@@ -90,6 +101,7 @@ async def openid_configuration(state: IdentityDep) -> JSONResponse:
             "role",
             "agency",
             "area",
+            "position",
             "nik_masked",
         ],
         "authorization_response_iss_parameter_supported": True,
@@ -279,10 +291,56 @@ async def me(principal: CurrentPrincipal, session: SessionDep, runtime: RuntimeD
     return await service.user_info(session, principal=principal, pii=runtime.pii)
 
 
-@router.post("/api/v1/auth/register", response_model=AccountRead, status_code=201)
+async def register_proofing(
+    state: IdentityDep, runtime: RuntimeDep
+) -> proofing.RegisterProofing | None:
+    """The population-register check of registrations, when DILANDACINTA is configured."""
+    settings = state.settings
+    if not settings.dilandacinta_url:
+        return None
+    return proofing.RegisterProofing(
+        http=runtime.http,
+        base_url=settings.dilandacinta_url,
+        sign_token=lambda: oauth.gateway_client_token(
+            state, client_id=proofing.GATEWAY_CLIENT_ID, scope=proofing.MATCH_SCOPE
+        ),
+        timeout_seconds=settings.dilandacinta_timeout_seconds,
+    )
+
+
+ProofingDep = Annotated[proofing.RegisterProofing | None, Depends(register_proofing)]
+REGISTER_ERRORS: dict[int | str, dict[str, Any]] = {
+    409: {"description": "An account with these details already exists"},
+    422: {"description": "Invalid fields, or no match in the population register"},
+    429: {"description": "Too many attempts for this NIK (problem+json, Retry-After)"},
+    503: {"description": "The population register cannot be checked right now"},
+}
+
+
+@router.post(
+    "/api/v1/auth/register", response_model=AccountRead, status_code=201, responses=REGISTER_ERRORS
+)
 async def register(
-    data: CitizenRegistration, session: SessionDep, runtime: RuntimeDep
+    data: CitizenRegistration, session: SessionDep, runtime: RuntimeDep, proof: ProofingDep
 ) -> AccountRead:
-    """Register a citizen account (NIK and No. KK are stored encrypted and shown masked)."""
-    user = await service.register_citizen(session, data=data, pii=runtime.pii)
+    """Register a citizen account; when configured, it must match the population register."""
+    user = await service.register_citizen(session, data=data, pii=runtime.pii, proof=proof)
+    return service.account_read(user, runtime.pii)
+
+
+@router.post("/api/v1/admin/officers", response_model=AccountRead, status_code=201)
+async def create_officer(
+    data: OfficerCreate, admin: AdminDep, session: SessionDep, runtime: RuntimeDep
+) -> AccountRead:
+    """Create an officer account (administrators only): agency, area and optional position."""
+    del admin
+    user = await service.create_officer(
+        session,
+        username=data.username,
+        password=data.password.get_secret_value(),
+        full_name=data.full_name,
+        agency=data.agency,
+        area=data.area,
+        position=data.position,
+    )
     return service.account_read(user, runtime.pii)

@@ -6,7 +6,7 @@ import re
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from cimahi_shared.identifiers import NIK, NoKK
 
@@ -45,24 +45,31 @@ class CitizenRegistration(BaseModel):
     nik: NIK = Field(description="16-digit NIK (Nomor Induk Kependudukan)")
     no_kk: NoKK = Field(description="16-digit family card number (No. KK)")
     full_name: str = Field(min_length=2, max_length=200)
-    birth_date: date = Field(description="Must match the date encoded in the NIK")
+    birth_date: date = Field(
+        description="As on the family card; without the register check it must match the NIK"
+    )
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32, examples=["+6281234567890"])
     password: SecretStr = Field(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)
 
     @field_validator("birth_date")
     @classmethod
-    def _matches_nik(cls, value: date, info: ValidationInfo) -> date:
-        nik = info.data.get("nik")
+    def _plausible(cls, value: date) -> date:
         if value > date.today() or value.year < 1900:
             raise ValueError("birth date is not plausible")
-        if nik is not None and _nik_day_month_year2(nik) != (
-            value.day,
-            value.month,
-            value.year % 100,
-        ):
-            raise ValueError("birth date does not match the date encoded in the NIK")
         return value
+
+    def birth_date_matches_nik(self) -> bool:
+        """Whether the birth date is the one encoded in the NIK (day + 40 for women).
+
+        Only a plausibility check: the population register is the authority (a NIK keeps the
+        date of its first registration even when a birth date is corrected later).
+        """
+        return _nik_day_month_year2(self.nik) == (
+            self.birth_date.day,
+            self.birth_date.month,
+            self.birth_date.year % 100,
+        )
 
     @field_validator("email")
     @classmethod
@@ -98,10 +105,46 @@ class AccountRead(BaseModel):
     username: str | None = None
     agency: str | None = None
     area: str | None = None
+    position: str | None = Field(
+        default=None, description='An officer\'s position in the agency, e.g. "head"'
+    )
     identity_verified: bool = Field(
         default=False, description="Whether the data matched the population register"
     )
     created_at: datetime
+
+
+class OfficerCreate(BaseModel):
+    """An officer account created by an administrator."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "kadis.disdukcapil",
+                    "full_name": "Kepala Disdukcapil",
+                    "agency": "dilandacinta",
+                    "area": "32.77",
+                    "position": "head",
+                    "password": "Sandi-Petugas-2026",
+                }
+            ]
+        },
+    )
+
+    username: str = Field(max_length=64, description="Login name, e.g. petugas.melong")
+    full_name: str = Field(max_length=200)
+    agency: str = Field(max_length=32, description="Agency code, e.g. lakami or dilandacinta")
+    area: str = Field(
+        max_length=32,
+        description="The city (32.77), a kecamatan (32.77.01) or a kelurahan (32.77.01.1001)",
+    )
+    position: str | None = Field(
+        default=None, max_length=32, description='Position in the agency, e.g. "head"'
+    )
+    password: SecretStr = Field(max_length=PASSWORD_MAX)
 
 
 class UserInfo(BaseModel):
@@ -112,6 +155,7 @@ class UserInfo(BaseModel):
     role: str
     agency: str | None = None
     area: str | None = None
+    position: str | None = None
     preferred_username: str | None = None
     email: str | None = None
     phone_number: str | None = None

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -48,6 +49,9 @@ _USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,63}$")
 _AGENCY = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 _CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 _SCOPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._/-]{0,99}$")
+_POSITION = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
+# The whole city as an officer's area (city-wide agencies such as Disdukcapil).
+CITY_AREA = "32.77"
 
 
 # --- the running identity provider ---
@@ -136,11 +140,14 @@ async def on_stop(runtime: Runtime) -> None:
 
 @cache
 def area_codes() -> frozenset[str]:
-    """Every kecamatan and kelurahan code of the city (from ``cimahi_shared/regions.json``)."""
+    """Every area an officer may work in: the city, its kecamatan and kelurahan codes.
+
+    The kecamatan and kelurahan come from ``cimahi_shared/regions.json``.
+    """
     raw: dict[str, Any] = json.loads(
         resources.files("cimahi_shared").joinpath("regions.json").read_text("utf-8")
     )
-    codes = set()
+    codes = {CITY_AREA}
     for kec in raw["kecamatan"]:
         codes.add(kec["code"])
         codes.update(kel["code"] for kel in kec["kelurahan"])
@@ -167,6 +174,7 @@ def account_read(user: User, pii: PiiCipher) -> AccountRead:
         username=user.username,
         agency=user.agency,
         area=user.area,
+        position=user.position,
         identity_verified=user.identity_verified_at is not None,
         created_at=user.created_at,
     )
@@ -180,23 +188,48 @@ async def _insert_unique(session: AsyncSession, user: User) -> User:
         raise Conflict("An account with these details already exists.") from exc
 
 
+# Checks a registration against the population register (see ``proofing``): returns on a
+# match, raises a problem otherwise. Called with the registration and the new account's id.
+IdentityProof = Callable[[CitizenRegistration, str], Awaitable[None]]
+
+
 async def register_citizen(
-    session: AsyncSession, *, data: CitizenRegistration, pii: PiiCipher
+    session: AsyncSession,
+    *,
+    data: CitizenRegistration,
+    pii: PiiCipher,
+    proof: IdentityProof | None = None,
 ) -> User:
-    """Create a citizen account; 409 (without saying which detail) when one already exists."""
+    """Create a citizen account; 409 (without saying which detail) when one already exists.
+
+    With ``proof`` the details must match the population register and the account is
+    identity-verified; without it the birth date must at least agree with the NIK.
+    """
     if data.email is None and data.phone is None:
         message = "give an email address or a phone number (or both)"
         raise InvalidInput(
             "An email address or a phone number is required.",
             errors=[_field_error("email", message), _field_error("phone", message)],
         )
+    if proof is None and not data.birth_date_matches_nik():
+        raise InvalidInput(
+            "Invalid: birth_date",
+            errors=[
+                _field_error("birth_date", "birth date does not match the date encoded in the NIK")
+            ],
+        )
     nik_hash = pii.lookup_hash(data.nik)
     if await repository.account_exists(
         session, nik_hash=nik_hash, email=data.email, phone=data.phone
     ):
         raise Conflict("An account with these details already exists.")
+    user_id = str(ULID())
+    verified_at = None
+    if proof is not None:
+        await proof(data, user_id)
+        verified_at = utcnow()
     user = User(
-        id=str(ULID()),
+        id=user_id,
         role="citizen",
         full_name=data.full_name,
         email=data.email,
@@ -207,6 +240,7 @@ async def register_citizen(
         no_kk_encrypted=pii.encrypt(data.no_kk),
         birth_date=data.birth_date,
         password_hash=await hash_password(data.password.get_secret_value()),
+        identity_verified_at=verified_at,
         created_at=utcnow(),
     )
     return await _insert_unique(session, user)
@@ -240,6 +274,7 @@ async def _create_staff(
     agency: str | None,
     area: str | None,
     errors: list[dict[str, str]],
+    position: str | None = None,
 ) -> User:
     username = username.strip().lower()
     errors = _check_staff_fields(username=username, password=password, full_name=full_name) + errors
@@ -254,6 +289,7 @@ async def _create_staff(
         username=username,
         agency=agency,
         area=area,
+        position=position,
         password_hash=await hash_password(password),
         created_at=utcnow(),
     )
@@ -268,22 +304,32 @@ async def create_officer(
     full_name: str,
     agency: str,
     area: str,
+    position: str | None = None,
     pii: PiiCipher | None = None,
 ) -> User:
-    """Create an officer of ``agency`` working in one kelurahan or kecamatan (``area``).
+    """Create an officer of ``agency`` working in the city, a kecamatan or a kelurahan (``area``).
 
-    ``pii`` is accepted for symmetry with the other account functions; officers carry no NIK.
+    ``position`` is the officer's position within the agency (``"head"`` for the head of office);
+    it travels in the access token. ``pii`` is accepted for symmetry with the other account
+    functions; officers carry no NIK.
     """
     del pii
     agency, area = agency.strip().lower(), area.strip()
+    position = (position or "").strip().lower() or None
     errors = []
     if not _AGENCY.fullmatch(agency):
         errors.append(_field_error("agency", "an agency code such as 'lakami'"))
     if area not in area_codes():
         errors.append(
             _field_error(
-                "area", "a kelurahan (32.77.01.1001) or kecamatan (32.77.01) code of Kota Cimahi"
+                "area",
+                "the city (32.77), a kecamatan (32.77.01) or a kelurahan (32.77.01.1001) code"
+                " of Kota Cimahi",
             )
+        )
+    if position is not None and not _POSITION.fullmatch(position):
+        errors.append(
+            _field_error("position", "2-32 lowercase letters, digits, '_' or '-', e.g. 'head'")
         )
     return await _create_staff(
         session,
@@ -293,6 +339,7 @@ async def create_officer(
         full_name=full_name,
         agency=agency,
         area=area,
+        position=position,
         errors=errors,
     )
 
@@ -396,23 +443,62 @@ _DEMO_CITIZENS = (
         description="citizen, kelurahan Cibabat (NIK 3277030308850002 also works)",
     ),
 )
+
+
+@dataclass(frozen=True)
+class _DemoOfficer:
+    username: str
+    full_name: str
+    agency: str
+    area: str
+    description: str
+    position: str | None = None
+
+
 _DEMO_OFFICERS = (
-    ("petugas.melong", "Petugas Kelurahan Melong", "lakami", "32.77.01.1001"),
-    ("petugas.cibabat", "Petugas Kelurahan Cibabat", "lakami", "32.77.03.1002"),
+    _DemoOfficer(
+        "petugas.melong",
+        "Petugas Kelurahan Melong",
+        "lakami",
+        "32.77.01.1001",
+        "LAKAMI officer, kelurahan Melong",
+    ),
+    _DemoOfficer(
+        "petugas.cibabat",
+        "Petugas Kelurahan Cibabat",
+        "lakami",
+        "32.77.03.1002",
+        "LAKAMI officer, kelurahan Cibabat",
+    ),
     # The kecamatan of Melong: approves letters that need the Camat after the kelurahan.
-    ("petugas.kec.cimahiselatan", "Petugas Kecamatan Cimahi Selatan", "lakami", "32.77.01"),
+    _DemoOfficer(
+        "petugas.kec.cimahiselatan",
+        "Petugas Kecamatan Cimahi Selatan",
+        "lakami",
+        "32.77.01",
+        "LAKAMI officer, kecamatan Cimahi Selatan (second level of two-level letters)",
+    ),
+    # Disdukcapil works city-wide: its officer verifies and processes, its head signs.
+    _DemoOfficer(
+        "petugas.disdukcapil",
+        "Petugas Disdukcapil",
+        "dilandacinta",
+        CITY_AREA,
+        "DILANDACINTA officer, the whole city (verifies and processes applications)",
+    ),
+    _DemoOfficer(
+        "kadis.disdukcapil",
+        "Kepala Disdukcapil",
+        "dilandacinta",
+        CITY_AREA,
+        "DILANDACINTA head of Dinas, the whole city (signs documents)",
+        position="head",
+    ),
 )
 
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     *(DemoLogin("citizen", c.email, DEMO_PASSWORD, c.description) for c in _DEMO_CITIZENS),
-    DemoLogin("officer", "petugas.melong", DEMO_PASSWORD, "LAKAMI officer, kelurahan Melong"),
-    DemoLogin("officer", "petugas.cibabat", DEMO_PASSWORD, "LAKAMI officer, kelurahan Cibabat"),
-    DemoLogin(
-        "officer",
-        "petugas.kec.cimahiselatan",
-        DEMO_PASSWORD,
-        "LAKAMI officer, kecamatan Cimahi Selatan (second level of two-level letters)",
-    ),
+    *(DemoLogin("officer", o.username, DEMO_PASSWORD, o.description) for o in _DEMO_OFFICERS),
     DemoLogin("admin", "admin", DEMO_PASSWORD, "platform administrator"),
 )
 
@@ -436,16 +522,17 @@ async def ensure_demo_users(session: AsyncSession, pii: PiiCipher) -> list[User]
             )
             existing = await register_citizen(session, data=data, pii=pii)
         users.append(existing)
-    for username, full_name, agency, area in _DEMO_OFFICERS:
-        officer = await repository.find_user_by_username(session, username)
+    for o in _DEMO_OFFICERS:
+        officer = await repository.find_user_by_username(session, o.username)
         if officer is None:
             officer = await create_officer(
                 session,
-                username=username,
+                username=o.username,
                 password=DEMO_PASSWORD,
-                full_name=full_name,
-                agency=agency,
-                area=area,
+                full_name=o.full_name,
+                agency=o.agency,
+                area=o.area,
+                position=o.position,
             )
         users.append(officer)
     admin = await repository.find_user_by_username(session, "admin")
@@ -481,6 +568,7 @@ async def user_info(session: AsyncSession, *, principal: Principal, pii: PiiCiph
             name=principal.name,
             agency=principal.agency,
             area=principal.area,
+            position=principal.position,
         )
     nik_masked = None
     if user.role == "citizen" and user.nik_encrypted:
@@ -491,6 +579,7 @@ async def user_info(session: AsyncSession, *, principal: Principal, pii: PiiCiph
         role=user.role,
         agency=user.agency,
         area=user.area,
+        position=user.position,
         preferred_username=user.username,
         email=user.email,
         phone_number=user.phone,
