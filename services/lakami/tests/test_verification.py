@@ -19,10 +19,10 @@ from sqlalchemy import select, text
 from cimahi_lakami.config import LakamiSettings
 from cimahi_lakami.models import AccessAudit
 from cimahi_lakami.verification import pdf as letter_pdf
-from cimahi_lakami.verification.codes import new_code
 from cimahi_lakami.verification.service import mask_name, verification_url
 from cimahi_shared.app import Runtime
 from cimahi_shared.calendar import WIB
+from cimahi_shared.documents.codes import new_code
 from services.lakami.tests.conftest import (
     CIBABAT,
     MELONG,

@@ -46,11 +46,11 @@ from cimahi_lakami.models import AccessAudit, LetterRequest, LetterRequestHistor
 from cimahi_lakami.regions import find_kelurahan
 from cimahi_lakami.uploads import service as uploads
 from cimahi_lakami.uploads.schemas import AttachmentRef
-from cimahi_lakami.verification.codes import new_code
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar import WIB
 from cimahi_shared.context import request_id_var
 from cimahi_shared.db import utcnow
+from cimahi_shared.documents.codes import new_code
 from cimahi_shared.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from cimahi_shared.events.lifecycle import UnifiedStatus
 from cimahi_shared.identifiers import mask_nik

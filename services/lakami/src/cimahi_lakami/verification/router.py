@@ -19,6 +19,7 @@ from cimahi_lakami.verification.schemas import (
 )
 from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.auth import CurrentPrincipal
+from cimahi_shared.documents.page import wants_html
 from cimahi_shared.errors import PROBLEM_JSON
 
 public_router = APIRouter(prefix="/v1/public/letters", tags=["letter verification"])
@@ -26,33 +27,6 @@ router = APIRouter(prefix="/v1/letter-requests", tags=["letter requests"])
 
 NO_STORE = {"Cache-Control": "no-store", "Vary": "Accept"}
 _PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
-_HTML_TYPES = ("text/html", "application/xhtml+xml")
-_JSON_TYPES = ("application/json", "application/problem+json")
-
-
-def wants_html(accept: str | None) -> bool:
-    """Whether the client prefers HTML to JSON (a browser does; ``*/*`` or nothing means JSON)."""
-    quality: dict[str, float] = {}
-    for part in (accept or "").lower().split(","):
-        media, *params = (p.strip() for p in part.split(";"))
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if media:
-            quality[media] = max(q, quality.get(media, 0.0))
-
-    def best(types: tuple[str, ...], family: str) -> float:
-        exact = [quality[t] for t in types if t in quality]
-        if exact:
-            return max(exact)
-        return quality.get(family, quality.get("*/*", 0.0))
-
-    return best(_HTML_TYPES, "text/*") > best(_JSON_TYPES, "application/*")
 
 
 @public_router.get(

@@ -26,7 +26,6 @@ from cimahi_lakami.letters.workflow import AgencyStatus, Level, unified_status
 from cimahi_lakami.models import LetterRequestHistory
 from cimahi_lakami.regions import find_kelurahan
 from cimahi_lakami.verification import repository
-from cimahi_lakami.verification.codes import normalise
 from cimahi_lakami.verification.pdf import LetterContent, indonesian_date, render_letter
 from cimahi_lakami.verification.schemas import (
     LetterRevocationRead,
@@ -35,6 +34,8 @@ from cimahi_lakami.verification.schemas import (
 )
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar import WIB
+from cimahi_shared.documents.codes import normalise
+from cimahi_shared.documents.masking import mask_name
 from cimahi_shared.errors import Conflict, Forbidden, InvalidTransition, NotFound, ProblemError
 from cimahi_shared.pii import PiiCipher
 
@@ -67,11 +68,6 @@ class Gone(ProblemError):
 def verification_url(code: str, *, base_url: str) -> str:
     """The public URL that checks a letter (printed on it, and in its QR code)."""
     return base_url.rstrip("/") + PUBLIC_PATH + code
-
-
-def mask_name(full_name: str) -> str:
-    """Each word's first letter, then one ``*`` per further letter: ``Rina Marlina`` -> ``R*** M******``."""
-    return " ".join(word[0] + "*" * (len(word) - 1) for word in full_name.split())
 
 
 def _wib_date(moment: datetime) -> date:

@@ -1,6 +1,6 @@
 """Verification codes: ``XXXX-XXXX-XXXX`` in Crockford base32 (60 random bits), as printed.
 
-Unguessable (so the public check cannot be used to enumerate letters), short enough to type
+Unguessable (so the public check cannot be used to enumerate issued documents), short enough to type
 from paper, and forgiving when typed: case, spaces, dashes and the letters I/L/O are normalised.
 """
 
