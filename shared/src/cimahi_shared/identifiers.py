@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated
 
@@ -73,6 +74,57 @@ def nik_birth_date(nik: str, *, today: date | None = None) -> date:
     except ValueError:  # 29 February of a 19xx leap year that 20xx is not
         pass
     return date(1900 + year2, month, day)
+
+
+@dataclass(frozen=True, slots=True)
+class NikParts:
+    """What a NIK encodes: region of first registration, birth date, sex and serial."""
+
+    region: str  # 6 digits, PPKKCC
+    birth_date: date
+    sex: str  # "L" (laki-laki) | "P" (perempuan)
+    serial: int  # 1-9999
+
+
+def validate_region(region: str) -> str:
+    """A 6-digit region code ``PPKKCC`` with a known province and a regency/city code."""
+    if not re.fullmatch(r"\d{6}", region):
+        raise ValueError("region must be exactly 6 digits (PPKKCC)")
+    _check_region(region[:4], "region")
+    return region
+
+
+def nik_prefix(region: str, birth_date: date, sex: str) -> str:
+    """The first 12 digits of a NIK: region + birth date ``DDMMYY`` (women: day + 40)."""
+    validate_region(region)
+    if sex not in ("L", "P"):
+        raise ValueError("sex must be 'L' or 'P'")
+    day = birth_date.day + (40 if sex == "P" else 0)
+    return f"{region}{day:02d}{birth_date.month:02d}{birth_date.year % 100:02d}"
+
+
+def no_kk_prefix(region: str, issued_on: date) -> str:
+    """The first 12 digits of a No. KK: region + issue date ``DDMMYY``."""
+    validate_region(region)
+    return f"{region}{issued_on.day:02d}{issued_on.month:02d}{issued_on.year % 100:02d}"
+
+
+def with_serial(prefix: str, serial: int) -> str:
+    """A 12-digit prefix completed with a serial 0001-9999."""
+    if not 1 <= serial <= 9999:
+        raise ValueError("serial must be between 1 and 9999")
+    return f"{prefix}{serial:04d}"
+
+
+def parse_nik(nik: str, *, today: date | None = None) -> NikParts:
+    """Decode a valid NIK (see :func:`nik_birth_date` for the century)."""
+    validate_nik(nik)
+    return NikParts(
+        region=nik[:6],
+        birth_date=nik_birth_date(nik, today=today),
+        sex="P" if int(nik[6:8]) > 40 else "L",
+        serial=int(nik[12:]),
+    )
 
 
 def validate_no_kk(value: str) -> str:
