@@ -134,6 +134,7 @@ class TestPlainFormatter:
 
 
 class TestConfigureLogging:
+    @pytest.mark.raw_nik_expected  # logs a NIK through the root logger to see it masked
     def test_the_root_logger_writes_masked_json_to_stdout(
         self, capsys: pytest.CaptureFixture[str]
     ) -> None:
