@@ -29,6 +29,7 @@ from cimahi_dilandacinta.documents.service import (
 )
 from cimahi_dilandacinta.events.applications import DomainEvent
 from cimahi_dilandacinta.models import Application, Document, Family, Person
+from cimahi_dilandacinta.register.names import name_key
 from cimahi_dilandacinta.register.numbers import next_nik, next_no_kk
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar.workdays import WIB
@@ -106,11 +107,6 @@ def _with(draft: DocumentDraft, **changes: Any) -> DocumentDraft:
 def region_of(kelurahan_code: str) -> str:
     """``32.77.01.1001`` -> ``327701`` (province, city, kecamatan: the NIK/KK region)."""
     return "".join(kelurahan_code.split(".")[:3])
-
-
-def name_key(name: str) -> str:
-    """Normalised name for identity matching (casefold, single spaces)."""
-    return " ".join(name.split()).casefold()
 
 
 def age_on(birth_date: date, day: date) -> int:
