@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import update
 from ulid import ULID
 
+from cimahi_dilandacinta.models import Document
 from cimahi_shared.documents.codes import new_code
 from services.dilandacinta.tests.conftest import problem
-from services.dilandacinta.tests.test_documents_issue import NIK, NOW, draft, issue
+from services.dilandacinta.tests.test_documents_issue import NIK, NOW, draft, issue, runtime
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 PUBLIC_KEYS = {
@@ -69,6 +71,23 @@ class TestVerifyDocument:
         assert body["valid"] is False
         assert body["status_changed_on"] == "2026-12-03"
         assert "3 Desember 2026" in body["message"]
+
+    async def test_a_revoked_document_is_not_valid(
+        self, app: FastAPI, client: httpx.AsyncClient
+    ) -> None:
+        document = await issue(app, draft())
+        async with runtime(app).session_factory() as session, session.begin():
+            await session.execute(
+                update(Document)
+                .where(Document.id == document.id)
+                .values(status="revoked", status_changed_at=NOW)
+            )
+
+        body = (await client.get(f"/v1/public/documents/{document.verification_code}")).json()
+
+        assert (body["status"], body["valid"]) == ("revoked", False)
+        assert body["status_changed_on"] == "2026-11-29"
+        assert "dicabut" in body["message"]
 
     async def test_a_code_is_forgiving_when_typed(
         self, app: FastAPI, client: httpx.AsyncClient
