@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ import nats
 from nats.js.errors import NotFoundError
 
 from bench.tools import say
+from cimahi_dilandacinta.register.demo import Resident, add_residents
 from cimahi_gateway.platform import SERVICES, PlatformPlan, launch
 from cimahi_shared.supervisor import Supervisor
 from cimahi_shared.testing.postgres import postgres_available, throwaway_database
@@ -33,6 +35,9 @@ from cimahi_shared.testing.processes import free_port
 DEMO_PASSWORD = "Cimahi-Demo-2026"  # the seeded demo accounts (cimahi_gateway.identity.service)
 MELONG = "32.77.01.1001"
 CITIZEN_PASSWORD = "rahasia-bench-123"
+# Serials of the citizens the scenarios register (register_citizen): all put in DILANDACINTA's
+# population register at start-up, since the gateway's registration must match it.
+BENCH_SERIALS = range(7000, 7300)
 
 # Settings the benchmark changes, all plain configuration (no code):
 BENCH_ENV = {
@@ -105,6 +110,7 @@ def running_platform(work_dir: Path, *, backend: str) -> Iterator[Platform]:
         gateway_url = plan.gateway_url
         try:
             env = launch(sup, plan)
+            asyncio.run(add_residents(dbs["dilandacinta"], bench_residents()))
             say(f"platform up on {backend}: gateway {gateway_url}, log {log_path}")
             yield Platform(
                 sup=sup,
@@ -134,7 +140,28 @@ def nik_for(serial: int) -> tuple[str, str]:
     return f"327701120590{serial:04d}", f"32770112059{serial:05d}"
 
 
+def bench_residents() -> list[Resident]:
+    """The register entries of every citizen a scenario may register (``BENCH_SERIALS``)."""
+    residents = []
+    for serial in BENCH_SERIALS:
+        nik, no_kk = nik_for(serial)
+        residents.append(
+            Resident(
+                nik=nik,
+                no_kk=no_kk,
+                full_name=f"Warga Bench {serial}",
+                birth_date=date(1990, 5, 12),
+                sex="L",
+                kelurahan_code=MELONG,
+            )
+        )
+    return residents
+
+
 def register_citizen(client: httpx.Client, serial: int) -> dict[str, str]:
+    """Register a citizen of ``BENCH_SERIALS`` (in the population register) through the gateway."""
+    if serial not in BENCH_SERIALS:
+        raise ValueError(f"serial {serial} is not in BENCH_SERIALS (not in the register)")
     nik, no_kk = nik_for(serial)
     response = client.post(
         "/api/v1/auth/register",

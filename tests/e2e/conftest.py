@@ -2,20 +2,31 @@
 
 Runs on SQLite files and, when PostgreSQL is reachable (required in CI), on fresh PostgreSQL
 databases - one per member, as in production.
+
+Citizen registrations must match DILANDACINTA's population register: a test puts its persons
+there first (``Platform.add_residents``). When a module's platform stops, its process logs and
+every event in the members' outboxes are handed to the session's raw-NIK guard.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
+from cimahi_dilandacinta.register.demo import Resident, add_residents
 from cimahi_gateway.platform import SERVICES, PlatformPlan, launch
+from cimahi_shared.db import create_engine
+from cimahi_shared.events.tables import outbox
 from cimahi_shared.supervisor import Supervisor
+from cimahi_shared.testing import nik_guard
 from cimahi_shared.testing.fixtures import require_postgres
 from cimahi_shared.testing.postgres import throwaway_database
 from cimahi_shared.testing.processes import free_port
@@ -30,6 +41,30 @@ class Platform:
     service_urls: dict[str, str]
     nats_port: int
     backend: str
+    database_urls: dict[str, str] = field(default_factory=dict)
+
+    def add_residents(self, residents: Sequence[Resident]) -> None:
+        """Put persons into DILANDACINTA's population register (so they can register)."""
+        asyncio.run(add_residents(self.database_urls["dilandacinta"], residents))
+
+
+async def _outbox_payloads(database_url: str) -> list[bytes]:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            return list((await conn.execute(select(outbox.c.payload))).scalars())
+    except DBAPIError:  # a platform that failed before its migrations ran has no outbox
+        return []
+    finally:
+        await engine.dispose()
+
+
+def check_for_raw_niks(var_dir: Path, database_urls: dict[str, str]) -> None:
+    """Hand the platform's process log and every outboxed event to the raw-NIK guard."""
+    nik_guard.check_file(var_dir / "platform.log", source=f"{var_dir.name}/platform.log")
+    for member, url in database_urls.items():
+        for payload in asyncio.run(_outbox_payloads(url)):
+            nik_guard.check_text(payload.decode("utf-8", "replace"), source=f"{member} outbox")
 
 
 def _db_urls(backend: str, var_dir: Path, stack: ExitStack) -> dict[str, str]:
@@ -52,12 +87,13 @@ def platform(
     log = (var_dir / "platform.log").open("w")
     sup = Supervisor(out=log, colour=False)
     with ExitStack() as stack:
+        database_urls = _db_urls(backend, var_dir, stack)
         plan = PlatformPlan(
             var_dir=var_dir,
             gateway_port=free_port(),
             nats_port=free_port(),
             service_ports={s.code: free_port() for s in SERVICES},
-            database_urls=_db_urls(backend, var_dir, stack),
+            database_urls=database_urls,
             extra_env={"GATEWAY_OUTBOX_POLL_SECONDS": "0.2"},
             access_log=True,
         )
@@ -69,6 +105,7 @@ def platform(
                 service_urls={s.code: plan.service_url(s.code) for s in SERVICES},
                 nats_port=plan.nats_port,
                 backend=backend,
+                database_urls=database_urls,
             )
         except BaseException:
             log.flush()
@@ -77,3 +114,4 @@ def platform(
         finally:
             sup.stop_all()
             log.close()
+            check_for_raw_niks(var_dir, database_urls)

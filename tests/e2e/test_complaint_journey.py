@@ -33,8 +33,8 @@ def client(platform: Platform) -> Iterator[httpx.Client]:
 def citizens(client: httpx.Client, platform: Platform) -> tuple[Citizen, Citizen]:
     base = 21 if platform.backend == "sqlite" else 25
     return (
-        Citizen(client, serial=base, name="Siti Rahmawati", female=False),
-        Citizen(client, serial=base + 1, name="Dedi Kurniawan", female=False),
+        Citizen(client, platform, serial=base, name="Siti Rahmawati", female=False),
+        Citizen(client, platform, serial=base + 1, name="Dedi Kurniawan", female=False),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -12,6 +12,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from cimahi_dilandacinta.register.demo import Resident
 from tests.e2e.conftest import Platform
 
 pytestmark = pytest.mark.e2e
@@ -39,11 +40,27 @@ def _nik(serial: int, *, day: int = 12, female: bool = False) -> str:
 
 
 class Citizen:
-    def __init__(self, client: httpx.Client, *, serial: int, name: str, female: bool) -> None:
+    """A person of the population register who registers through the gateway and logs in."""
+
+    def __init__(
+        self, client: httpx.Client, platform: Platform, *, serial: int, name: str, female: bool
+    ) -> None:
         self.nik = _nik(serial, female=female)
         self.no_kk = f"32770112059{serial:05d}"
         self.name = name
         self.password = "rahasia-warga-123"
+        platform.add_residents(
+            [
+                Resident(
+                    nik=self.nik,
+                    no_kk=self.no_kk,
+                    full_name=name,
+                    birth_date=date(1990, 5, 12),
+                    sex="P" if female else "L",
+                    kelurahan_code=MELONG,
+                )
+            ]
+        )
         response = client.post(
             "/api/v1/auth/register",
             json={
@@ -57,6 +74,7 @@ class Citizen:
         )
         assert response.status_code == 201, response.text
         assert self.nik not in response.text
+        assert response.json()["identity_verified"] is True
         self.token = password_token(client, self.nik, self.password)
 
     @property
@@ -137,8 +155,8 @@ def client(platform: Platform) -> Iterator[httpx.Client]:
 def citizens(client: httpx.Client, platform: Platform) -> tuple[Citizen, Citizen]:
     base = 1 if platform.backend == "sqlite" else 5
     return (
-        Citizen(client, serial=base, name="Siti Rahmawati", female=False),
-        Citizen(client, serial=base + 1, name="Dedi Kurniawan", female=False),
+        Citizen(client, platform, serial=base, name="Siti Rahmawati", female=False),
+        Citizen(client, platform, serial=base + 1, name="Dedi Kurniawan", female=False),
     )
 
 

@@ -84,6 +84,10 @@ class PlatformPlan:
             "GATEWAY_PUBLIC_URL": self.gateway_url,
             "GATEWAY_TOKEN_ISSUER": self.gateway_url,
             "GATEWAY_UPSTREAMS": json.dumps({s.code: self.service_url(s.code) for s in SERVICES}),
+            # Citizen registrations must match DILANDACINTA's population register.
+            "GATEWAY_DILANDACINTA_URL": self.service_url("dilandacinta"),
+            # Documents carry verification links through the front door, not the service port.
+            "DILANDACINTA_PUBLIC_BASE_URL": self.gateway_url + "/api/dilandacinta",
         }
         for svc in SERVICES:
             p = svc.env_prefix

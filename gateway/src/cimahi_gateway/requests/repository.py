@@ -54,12 +54,13 @@ _LATEST_WINS = (
 
 @dataclass(frozen=True, slots=True)
 class Visibility:
-    """Which requests a caller may see: their own, an agency's area or kecamatan, or all."""
+    """Which requests a caller may see: their own, an agency's area, kecamatan or city, or all."""
 
     owner_sub: str | None = None
     agency: str | None = None
     area: str | None = None
     kecamatan: str | None = None
+    city_wide: bool = False  # every request of ``agency`` (a city-wide officer)
     everything: bool = False
 
 
@@ -90,7 +91,9 @@ AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 # (scope..., status, submitted_at, tracking_no): every officer list reads one range per status.
 # It is the only index starting with the scope's columns, so the planner has no other choice even
 # on a table it has no statistics of (autovacuum off, a fresh deployment).
-_OWNER, _AREA, _KECAMATAN, _ALL = "owner", "area", "kecamatan", "all"
+# A city-wide officer's scope (the agency) reads the submission index backwards, skipping other
+# agencies' rows: an agency with a city-wide officer (Disdukcapil) holds a large share of them.
+_OWNER, _AREA, _KECAMATAN, _AGENCY, _ALL = "owner", "area", "kecamatan", "agency", "all"
 _STATUS_INDEXED = (_AREA, _KECAMATAN)
 # Every status a projected request can have (the projection writes only these).
 _EVERY_STATUS = tuple(sorted(status.value for status in UnifiedStatus))
@@ -106,6 +109,8 @@ def _scope_of(scope: Visibility) -> tuple[str, dict[str, Any]] | None:
         return _KECAMATAN, {"scope_agency": scope.agency, "scope_kecamatan": scope.kecamatan}
     if scope.agency is not None and scope.area is not None:
         return _AREA, {"scope_agency": scope.agency, "scope_area": scope.area}
+    if scope.agency is not None and scope.city_wide:
+        return _AGENCY, {"scope_agency": scope.agency}
     return None
 
 
@@ -122,6 +127,8 @@ def _visible(kind: str) -> ColumnElement[bool]:
             TrackedRequest.agency == bindparam("scope_agency"),
             TrackedRequest.area == bindparam("scope_area"),
         )
+    if kind == _AGENCY:
+        return TrackedRequest.agency == bindparam("scope_agency")
     return true()
 
 

@@ -24,6 +24,7 @@ from cimahi_shared.errors import Forbidden, InvalidInput, NotFound
 Reading = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
 _KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
+CITY_AREA = "32.77"  # an officer of the whole of Kota Cimahi
 
 
 class RequestNotFound(NotFound):
@@ -34,7 +35,10 @@ class RequestNotFound(NotFound):
 
 
 def visibility_for(principal: Principal) -> Visibility:
-    """Citizens see their own requests, officers their agency's in their area, admins all."""
+    """Citizens see their own requests, officers their agency's in their area, admins all.
+
+    An officer's area is a kelurahan, a kecamatan or the whole city (``32.77``).
+    """
     if principal.is_admin:
         return Visibility(everything=True)
     if principal.is_citizen:
@@ -42,6 +46,8 @@ def visibility_for(principal: Principal) -> Visibility:
     if principal.is_officer:
         if not principal.agency or not principal.area:
             raise Forbidden("Your officer account has no agency or area.")
+        if principal.area == CITY_AREA:
+            return Visibility(agency=principal.agency, city_wide=True)
         if _KECAMATAN_CODE.match(principal.area):
             return Visibility(agency=principal.agency, kecamatan=principal.area)
         return Visibility(agency=principal.agency, area=principal.area)
