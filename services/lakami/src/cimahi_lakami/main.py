@@ -13,13 +13,12 @@ from cimahi_lakami.config import LakamiSettings
 from cimahi_lakami.letters.router import router as letters_router
 from cimahi_lakami.open311.router import install_open311_errors
 from cimahi_lakami.open311.router import router as open311_router
-from cimahi_lakami.uploads.router import MULTIPART_OVERHEAD
 from cimahi_lakami.uploads.router import PATH as UPLOADS_PATH
 from cimahi_lakami.uploads.router import router as uploads_router
-from cimahi_lakami.uploads.storage import LocalUploadStorage
 from cimahi_lakami.verification.router import public_router as verification_public_router
 from cimahi_lakami.verification.router import router as verification_router
 from cimahi_shared.app import create_service_app
+from cimahi_shared.uploads.http import install_local_storage, upload_body_limit
 
 DESCRIPTION = """LAKAMI of Kota Cimahi, run by Diskominfo: kelurahan/kecamatan letters and complaints.
 
@@ -51,9 +50,9 @@ def create_app(settings: LakamiSettings | None = None) -> FastAPI:
         agency=AGENCY,
         routers=[catalogue_router, letters_router, uploads_router],
         # Only the upload endpoint takes bodies above max_body_bytes.
-        body_limits={("POST", UPLOADS_PATH): settings.upload_max_bytes + MULTIPART_OVERHEAD},
+        body_limits={("POST", UPLOADS_PATH): upload_body_limit(settings.upload_max_bytes)},
     )
-    app.state.upload_storage = LocalUploadStorage(settings.upload_dir)
+    install_local_storage(app, settings.upload_dir)
     for router in (
         complaints_public_router,
         complaints_router,

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile, status
+from fastapi import APIRouter, File, Form, Response, UploadFile, status
 
 from cimahi_lakami.auth import Citizen
 from cimahi_lakami.config import LakamiSettings
 from cimahi_lakami.uploads import service
-from cimahi_lakami.uploads.content import EXTENSIONS
 from cimahi_lakami.uploads.schemas import UploadRead
-from cimahi_lakami.uploads.storage import UploadStorage
 from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.auth import CurrentPrincipal
+from cimahi_shared.uploads.http import CONTENT_RESPONSES, StorageDep, content_response
+from cimahi_shared.uploads.receiving import clean_purpose
 
 PATH = "/v1/uploads"
-# Room for the multipart envelope (boundaries, part headers, the purpose field) around the file.
-MULTIPART_OVERHEAD = 64 * 1024
 
 router = APIRouter(prefix=PATH, tags=["uploads"])
-
-
-def get_storage(request: Request) -> UploadStorage:
-    """The app's upload storage (set by ``create_app``)."""
-    storage: UploadStorage = request.app.state.upload_storage
-    return storage
-
-
-StorageDep = Annotated[UploadStorage, Depends(get_storage)]
 
 
 @router.post("", response_model=UploadRead, status_code=status.HTTP_201_CREATED)
@@ -56,7 +45,7 @@ async def create_upload(
         principal=principal,
         file=file,
         filename=file.filename,
-        purpose=purpose.strip() or None if purpose else None,
+        purpose=clean_purpose(purpose),
         max_bytes=settings.upload_max_bytes,
         max_pixels=settings.upload_max_image_pixels,
     )
@@ -76,7 +65,7 @@ async def get_upload(
 @router.get(
     "/{upload_id}/content",
     response_class=Response,
-    responses={200: {"content": {t: {} for t in EXTENSIONS}}},
+    responses=CONTENT_RESPONSES,
 )
 async def get_upload_content(
     upload_id: str, principal: CurrentPrincipal, session: SessionDep, storage: StorageDep
@@ -85,18 +74,7 @@ async def get_upload_content(
     upload = await service.get_upload(
         session, principal=principal, upload_id=upload_id, action="read_upload_content"
     )
-    data = await storage.read(upload.storage_key)
-    return Response(
-        content=data,
-        media_type=upload.content_type,
-        headers={
-            "Content-Disposition": (
-                f'attachment; filename="{upload.id}.{EXTENSIONS[upload.content_type]}"'
-            ),
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, no-store",
-        },
-    )
+    return content_response(upload, await storage.read(upload.storage_key))
 
 
 @router.delete("/{upload_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -12,47 +12,28 @@ only removed after the row's deletion is committed).
 
 from __future__ import annotations
 
-import hashlib
-import re
-import unicodedata
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
 from cimahi_lakami.auth import is_lakami_officer
 from cimahi_lakami.letters.access import scope_of
 from cimahi_lakami.models import AccessAudit, LetterRequest, Upload
-from cimahi_lakami.uploads.content import UnacceptableContent, sniff, without_metadata
 from cimahi_lakami.uploads.schemas import AttachmentRef
-from cimahi_lakami.uploads.storage import UploadStorage, new_storage_key
 from cimahi_shared.auth import Principal
 from cimahi_shared.context import request_id_var
 from cimahi_shared.db import utcnow
-from cimahi_shared.errors import Conflict, InvalidInput, NotFound, ProblemError
+from cimahi_shared.errors import Conflict, InvalidInput, NotFound
+from cimahi_shared.uploads import records
+from cimahi_shared.uploads.receiving import Readable, receive
+from cimahi_shared.uploads.storage import UploadStorage
 
 ACCESS_PURPOSE = "public-service task"
 LETTER_REQUEST = "letter_request"
 COMPLAINT = "complaint"
-_CHUNK = 64 * 1024
-_UNSAFE = re.compile(r"[^A-Za-z0-9._ ()-]+")
-
-
-class PayloadTooLarge(ProblemError):
-    status, code, title = 413, "payload-too-large", "Request body too large"
-
-
-class UnsupportedMediaType(ProblemError):
-    status, code, title = 415, "unsupported-media-type", "Unsupported file type"
-
-
-class Readable(Protocol):
-    """An uploaded file being received (Starlette's ``UploadFile``)."""
-
-    async def read(self, size: int = -1) -> bytes:
-        """Up to ``size`` bytes; ``b""`` at the end."""
 
 
 # --- creating --------------------------------------------------------------------------------
@@ -70,66 +51,12 @@ async def create_upload(
     max_pixels: int,
 ) -> Upload:
     """Check, store and record one file of a citizen; committed when this returns."""
-    data = await read_capped(file, max_bytes)
-    if not data:
-        raise InvalidInput("The file is empty.", errors=[_file_error("The file is empty.")])
-    try:
-        content_type = sniff(data, max_pixels=max_pixels)
-    except UnacceptableContent as exc:
-        raise UnsupportedMediaType(
-            f"{exc} Upload a PDF, JPEG or PNG.", errors=[_file_error(str(exc))]
-        ) from exc
-    data = without_metadata(data, content_type)  # size and hash are of what is stored
-    upload = Upload(
-        id=str(ULID()),
-        owner_sub=principal.sub,
-        storage_key=new_storage_key(),
-        content_type=content_type,
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-        original_filename=sanitize_filename(filename),
-        purpose=purpose,
-        created_at=utcnow(),
+    received = await receive(file, max_bytes=max_bytes, max_pixels=max_pixels)
+    upload = records.new_upload(
+        Upload, owner_sub=principal.sub, received=received, filename=filename, purpose=purpose
     )
-    await storage.save(upload.storage_key, data)
-    try:
-        session.add(upload)
-        await session.commit()
-    except BaseException:
-        await session.rollback()
-        await storage.delete(upload.storage_key)
-        raise
+    await records.store_upload(session, storage, upload, received.data)
     return upload
-
-
-async def read_capped(file: Readable, max_bytes: int) -> bytes:
-    """The whole file, read in chunks; stops with 413 as soon as it exceeds ``max_bytes``."""
-    buffer = bytearray()
-    while chunk := await file.read(_CHUNK):
-        buffer += chunk
-        if len(buffer) > max_bytes:
-            raise PayloadTooLarge(
-                f"The file exceeds {max_bytes} bytes.",
-                errors=[_file_error(f"At most {max_bytes} bytes.")],
-            )
-    return bytes(buffer)
-
-
-def sanitize_filename(name: str | None) -> str | None:
-    """The client's filename reduced to a harmless label: no path, no control or odd characters."""
-    if not name:
-        return None
-    base = re.split(r"[/\\]", name)[-1]
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
-    base = _UNSAFE.sub("_", base).strip(" .")
-    if len(base) > 255:
-        stem, dot, ext = base.rpartition(".")
-        base = (stem[: 250 - len(ext)] + dot + ext) if dot and len(ext) <= 10 else base[:255]
-    return base or None
-
-
-def _file_error(message: str) -> dict[str, Any]:
-    return {"field": "file", "message": message, "in": "body"}
 
 
 # --- reading and deleting --------------------------------------------------------------------
@@ -139,7 +66,7 @@ async def get_upload(
     session: AsyncSession, *, principal: Principal, upload_id: str, action: str = "read_upload"
 ) -> Upload:
     """An upload the caller may read (else the same 404 as a missing one); others' reads logged."""
-    upload = await session.get(Upload, upload_id) if len(upload_id) <= 26 else None
+    upload = await records.find_upload(session, Upload, upload_id)
     if upload is None or not await _may_read(session, principal, upload):
         raise NotFound(f"There is no upload {upload_id}.")
     if principal.sub != upload.owner_sub:
@@ -205,14 +132,12 @@ async def delete_upload(
     session: AsyncSession, storage: UploadStorage, *, principal: Principal, upload_id: str
 ) -> None:
     """Delete a citizen's own upload that is not attached to anything yet."""
-    upload = await session.get(Upload, upload_id) if len(upload_id) <= 26 else None
+    upload = await records.find_upload(session, Upload, upload_id)
     if upload is None or not principal.is_citizen or upload.owner_sub != principal.sub:
         raise NotFound(f"There is no upload {upload_id}.")
     if upload.attached_kind is not None:
         raise Conflict("The upload is attached to a request and can no longer be deleted.")
-    await session.delete(upload)
-    await session.commit()
-    await storage.delete(upload.storage_key)
+    await records.delete_upload(session, storage, upload)
 
 
 # --- attaching -------------------------------------------------------------------------------
@@ -250,24 +175,19 @@ async def attach(
             errors.append(_error(f"{field}[{i}].upload_id", "The same upload is listed twice."))
             continue
         seen.add(ref.upload_id)
-        result = await session.execute(
-            update(Upload)
-            .where(
-                Upload.id == ref.upload_id,
-                Upload.owner_sub == principal.sub,
-                Upload.attached_kind.is_(None),
-            )
-            .values(
-                attached_kind=kind,
-                attached_id=target_id,
-                attached_ref=target_ref,
-                requirement=ref.requirement,
-                kelurahan_code=kelurahan_code,
-                attached_at=now,
-            )
-            .execution_options(synchronize_session=False)
+        claimed = await records.claim_upload(
+            session,
+            Upload,
+            upload_id=ref.upload_id,
+            owner_sub=principal.sub,
+            kind=kind,
+            target_id=target_id,
+            target_ref=target_ref,
+            requirement=ref.requirement,
+            kelurahan_code=kelurahan_code,
+            now=now,
         )
-        if getattr(result, "rowcount", 0) != 1:
+        if not claimed:
             errors.append(
                 _error(
                     f"{field}[{i}].upload_id",
@@ -278,15 +198,7 @@ async def attach(
         raise InvalidInput(
             "Invalid: " + ", ".join(sorted({e["field"] for e in errors})), errors=errors
         )
-    if not seen:
-        return []
-    rows = await session.execute(
-        select(Upload)
-        .where(Upload.id.in_(seen))
-        .order_by(Upload.id)
-        .execution_options(populate_existing=True)
-    )
-    return list(rows.scalars())
+    return await records.fetch_uploads(session, Upload, seen)
 
 
 def _error(field: str, message: str) -> dict[str, Any]:

@@ -75,8 +75,9 @@ def _check_image(data: bytes, expected: str, max_pixels: int) -> None:
 def without_metadata(data: bytes, content_type: str) -> bytes:
     """An image re-encoded without EXIF/XMP/IPTC/comments/text chunks; other files unchanged.
 
-    A photo attached to an anonymous complaint must not name its author to officers through the
-    camera's metadata (owner name, device, GPS of where it was taken). JPEGs keep their
+    A photo or scan must not tell the officers who read it more than its pixels: the camera's
+    metadata can name its owner, the device and the place it was taken (GPS), which would also
+    unmask the author of an anonymous complaint. JPEGs keep their
     quantisation tables (``quality="keep"``, no visible loss) unless an EXIF rotation must be
     applied to the pixels first; PNGs are re-encoded losslessly. Images without such metadata
     are stored as uploaded.
