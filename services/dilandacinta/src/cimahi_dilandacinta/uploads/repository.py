@@ -1,0 +1,66 @@
+"""Every SQL statement about DILANDACINTA's uploads (the generic ones come from the shared part)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cimahi_dilandacinta.models import AccessAudit, Upload
+from cimahi_shared.uploads import records
+
+APPLICATION = "application"
+
+
+async def find(session: AsyncSession, upload_id: str) -> Upload | None:
+    """The upload of this id, or None."""
+    return await records.find_upload(session, Upload, upload_id)
+
+
+async def claim_for_application(
+    session: AsyncSession,
+    *,
+    upload_id: str,
+    owner_sub: str,
+    application_id: str,
+    tracking_no: str,
+    requirement: str,
+    kelurahan_code: str,
+    now: datetime,
+) -> bool:
+    """Attach an upload of ``owner_sub`` that is free or already this application's."""
+    return await records.claim_upload(
+        session,
+        Upload,
+        upload_id=upload_id,
+        owner_sub=owner_sub,
+        kind=APPLICATION,
+        target_id=application_id,
+        target_ref=tracking_no,
+        requirement=requirement,
+        kelurahan_code=kelurahan_code,
+        now=now,
+        again=True,
+    )
+
+
+async def fetch(session: AsyncSession, upload_ids: Collection[str]) -> list[Upload]:
+    """The uploads of these ids as stored now, by id."""
+    return await records.fetch_uploads(session, Upload, upload_ids)
+
+
+async def of_application(session: AsyncSession, application_id: str) -> list[Upload]:
+    """The uploads attached to an application, by requirement code, then by upload."""
+    rows = await session.execute(
+        select(Upload)
+        .where(Upload.attached_kind == APPLICATION, Upload.attached_id == application_id)
+        .order_by(Upload.requirement, Upload.id)
+    )
+    return list(rows.scalars())
+
+
+def add_access_audit(session: AsyncSession, entry: AccessAudit) -> None:
+    """Record one read of an upload by someone else than its owner."""
+    session.add(entry)
