@@ -173,6 +173,21 @@ class TestReadDocument:
         assert NO_KK not in response.text
         assert await audit_rows(app, document.id) == []  # the holder's own read is not logged
 
+    async def test_officers_and_admins_reads_are_logged(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        document = await kk_of(app, str(ULID()), MELONG)
+
+        officer = await client.get(f"/v1/documents/{document.id}", headers=tokens.officer(MELONG))
+        admin = await client.get(f"/v1/documents/{document.id}/pdf", headers=tokens.admin())
+
+        assert (officer.status_code, admin.status_code) == (200, 200)
+        rows = await audit_rows(app, document.id)
+        assert sorted((row.actor_role, row.action) for row in rows) == [
+            ("admin", "download"),
+            ("officer", "read"),
+        ]
+
     async def test_others_get_404(
         self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
     ) -> None:

@@ -323,7 +323,11 @@ async def read_document(
 async def document_pdf(
     session: AsyncSession, *, principal: Principal, document_id: str, pii: PiiCipher, base_url: str
 ) -> tuple[bytes, str]:
-    """The document as PDF bytes and a file name; officers' and admins' downloads are logged."""
+    """The document as PDF bytes and a file name; officers' and admins' downloads are logged.
+
+    A superseded or revoked document can still be downloaded (the holder's record); its QR code
+    then answers that it is no longer valid.
+    """
     document = await _visible(session, principal, document_id)
     content = decode_content(document, pii)
     sheet = DocumentSheet(
