@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -35,7 +36,13 @@ def migrate() -> None:
 @app.command()
 def seed() -> None:
     """Load the demo register (development only; idempotent; run after migrate)."""
-    typer.echo("dilandacinta: nothing to seed yet")
+    from cimahi_dilandacinta.register.demo import seed_demo_register
+
+    added = asyncio.run(seed_demo_register(DilandacintaSettings()))
+    if added:
+        typer.echo(f"dilandacinta: demo register loaded ({added} persons)")
+    else:
+        typer.echo("dilandacinta: demo register already loaded")
 
 
 @app.command()

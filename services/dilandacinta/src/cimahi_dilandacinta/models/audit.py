@@ -49,7 +49,12 @@ class IdentityMatchAudit(Base):
     __table_args__ = (Index("ix_identity_match_audit_nik_hash_at", "nik_hash", "occurred_at"),)
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True)
-    client_id: Mapped[str] = mapped_column(String(64))
+    client_id: Mapped[str] = mapped_column(
+        String(64), comment="Machine client, or 'citizen' for a citizen linking their login"
+    )
+    account_sub: Mapped[str | None] = mapped_column(
+        String(64), comment="The login to bind on a match (the citizen, or the gateway's account)"
+    )
     nik_hash: Mapped[str] = mapped_column(String(64))
     person_id: Mapped[str | None] = mapped_column(String(26))
     outcome: Mapped[str] = mapped_column(String(16), comment="match | no_match | rate_limited")

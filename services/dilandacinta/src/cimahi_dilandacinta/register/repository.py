@@ -11,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cimahi_dilandacinta.models import AccessAudit, Family, IdentityMatchAudit, Person
 
 _CHUNK = 500
+_FAMILIES = Family.metadata.tables[Family.__tablename__]
+_PERSONS = Person.metadata.tables[Person.__tablename__]
 
 
 def _chunks(values: Sequence[str]) -> Iterable[Sequence[str]]:
@@ -93,15 +95,15 @@ async def families_by_kk_hashes(session: AsyncSession, hashes: Sequence[str]) ->
 
 
 async def insert_families(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Multi-row insert of family cards."""
+    """Multi-row insert of family cards (Core: no ORM bookkeeping for thousands of rows)."""
     for start in range(0, len(rows), _CHUNK):
-        await session.execute(insert(Family), list(rows[start : start + _CHUNK]))
+        await session.execute(insert(_FAMILIES), list(rows[start : start + _CHUNK]))
 
 
 async def insert_persons(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Multi-row insert of persons."""
+    """Multi-row insert of persons (Core: no ORM bookkeeping for thousands of rows)."""
     for start in range(0, len(rows), _CHUNK):
-        await session.execute(insert(Person), list(rows[start : start + _CHUNK]))
+        await session.execute(insert(_PERSONS), list(rows[start : start + _CHUNK]))
 
 
 async def set_family_heads(session: AsyncSession, heads: dict[str, str]) -> None:
@@ -141,13 +143,15 @@ def add_identity_match_audit(session: AsyncSession, audit: IdentityMatchAudit) -
 async def list_access_log(
     session: AsyncSession,
     *,
-    person_id: str,
+    person_id: str | None,
     account_sub: str,
     before_id: str | None,
     limit: int,
 ) -> list[AccessAudit]:
     """Reads of a person's data (their record, or what they applied for), newest first."""
-    about = or_(AccessAudit.person_id == person_id, AccessAudit.owner_sub == account_sub)
+    about = AccessAudit.owner_sub == account_sub
+    if person_id is not None:
+        about = or_(AccessAudit.person_id == person_id, about)
     stmt = select(AccessAudit).where(about)
     if before_id is not None:
         stmt = stmt.where(AccessAudit.id < before_id)

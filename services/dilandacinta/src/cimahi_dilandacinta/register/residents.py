@@ -141,22 +141,31 @@ async def load_residents(
         session, sorted({pii.lookup_hash(r.no_kk) for r in new})
     )
     family_ids = {h: f.id for h, f in families.items()}
+    person_ids = [str(ULID()) for _ in new]
+    heads: dict[str, str] = {}  # No. KK hash -> the head's person id
+    for resident, person_id in zip(new, person_ids, strict=True):
+        if resident.relationship_to_head == HEAD and resident.status != MOVED_OUT:
+            heads.setdefault(pii.lookup_hash(resident.no_kk), person_id)
     family_rows: list[dict[str, Any]] = []
-    person_rows: list[dict[str, Any]] = []
-    heads: dict[str, str] = {}
     for resident in new:
         kk_hash = pii.lookup_hash(resident.no_kk)
         if kk_hash not in family_ids:
             family_ids[kk_hash] = str(ULID())
-            family_rows.append(_family_row(resident, pii, family_ids[kk_hash]))
-        person_id = str(ULID())
-        family_id = family_ids[kk_hash]
-        person_rows.append(_person_row(resident, pii, person_id=person_id, family_id=family_id))
-        if resident.relationship_to_head == HEAD and resident.status != MOVED_OUT:
-            heads.setdefault(family_id, person_id)
+            row = _family_row(resident, pii, family_ids[kk_hash])
+            family_rows.append({**row, "head_person_id": heads.get(kk_hash)})
+    person_rows = [
+        _person_row(
+            resident,
+            pii,
+            person_id=person_id,
+            family_id=family_ids[pii.lookup_hash(resident.no_kk)],
+        )
+        for resident, person_id in zip(new, person_ids, strict=True)
+    ]
     await repository.insert_families(session, family_rows)
     await repository.insert_persons(session, person_rows)
-    await repository.set_family_heads(session, heads)
+    headless = {families[h].id: p for h, p in heads.items() if h in families}
+    await repository.set_family_heads(session, headless)
     await raise_serials(session, NikSerial, _max_serials([r.nik for r in new]))
     await raise_serials(session, KkSerial, _max_serials(sorted({r.no_kk for r in new})))
     return len(new)

@@ -145,7 +145,18 @@ def upgrade() -> None:
     op.create_table(
         "identity_match_audit",
         sa.Column("id", sa.String(length=26), nullable=False),
-        sa.Column("client_id", sa.String(length=64), nullable=False),
+        sa.Column(
+            "client_id",
+            sa.String(length=64),
+            nullable=False,
+            comment="Machine client, or 'citizen' for a citizen linking their login",
+        ),
+        sa.Column(
+            "account_sub",
+            sa.String(length=64),
+            nullable=True,
+            comment="The login to bind on a match (the citizen, or the gateway's account)",
+        ),
         sa.Column("nik_hash", sa.String(length=64), nullable=False),
         sa.Column("person_id", sa.String(length=26), nullable=True),
         sa.Column(
