@@ -282,3 +282,48 @@ async def test_catalogue_is_public_and_free(client: httpx.AsyncClient) -> None:
     assert one.json()["form_code"] == "F-2.01"
     assert {r["code"] for r in one.json()["requirements"]} >= {"surat_kematian"}
     problem(await client.get("/v1/public/services/paspor"), 404)
+
+
+async def test_late_birth_registration_needs_the_heads_decision(
+    app: FastAPI, flow: Flow, tokens: Tokens
+) -> None:
+    from services.dilandacinta.tests.test_applications_types import body_for
+
+    card = await household(app)
+    late = body_for("akta_kelahiran", card)
+    late["fields"] = {**late["fields"], "birth_date": "2026-08-01"}  # 121 days before
+    submitted = await flow.submit(late)
+    assert submitted["needs_head_decision"] is True
+    tracking_no = submitted["tracking_no"]
+    waiting = await flow.ok(tracking_no, "verify", {"outcome": "accept"})
+    assert (waiting["status"], waiting["unified_status"]) == ("awaiting_decision", "in_process")
+    problem(await flow.step(tracking_no, "process"), 409)
+    problem(
+        await flow.step(tracking_no, "decide", {"outcome": "approve"}, headers=flow.officer), 403
+    )
+    no_reason = await flow.step(tracking_no, "decide", {"outcome": "reject"})
+    assert error_fields(no_reason) == {"note"}
+    approved = await flow.ok(tracking_no, "decide", {"outcome": "approve", "note": "Sesuai"})
+    assert approved["status"] == "processing"
+    await flow.ok(tracking_no, "process")
+    assert (await flow.ok(tracking_no, "sign"))["status"] == "issued"
+
+    # The issued birth gave the family a new card: the old No. KK no longer applies.
+    problem(await flow.client.post("/v1/applications", json=late, headers=flow.citizen), 422)
+    on_time = await flow.submit(body_for("akta_kelahiran", await household(app)))
+    assert on_time["needs_head_decision"] is False
+    accepted = await flow.ok(on_time["tracking_no"], "verify", {"outcome": "accept"})
+    assert accepted["status"] == "verified"
+    problem(await flow.step(on_time["tracking_no"], "decide", {"outcome": "approve"}), 409)
+
+
+async def test_head_can_refuse_a_late_birth_registration(app: FastAPI, flow: Flow) -> None:
+    from services.dilandacinta.tests.test_applications_types import body_for
+
+    card = await household(app)
+    late = body_for("akta_kelahiran", card)
+    late["fields"] = {**late["fields"], "birth_date": "2025-01-01"}
+    tracking_no = (await flow.submit(late))["tracking_no"]
+    await flow.ok(tracking_no, "verify", {"outcome": "accept"})
+    refused = await flow.ok(tracking_no, "decide", {"outcome": "reject", "note": "Saksi tidak ada"})
+    assert (refused["status"], refused["unified_status"]) == ("rejected", "rejected")
