@@ -153,10 +153,14 @@ async def test_cancel_before_processing_only(app: FastAPI, flow: Flow) -> None:
     first = (await flow.submit(body))["tracking_no"]
     cancelled = await flow.ok(first, "cancel", {"note": "salah isi"})
     assert (cancelled["status"], cancelled["unified_status"]) == ("cancelled", "cancelled")
+    problem(await flow.step(first, "cancel"), 409)
     second = (await flow.submit(body))["tracking_no"]
     await flow.ok(second, "verify", {"outcome": "accept"})
-    await flow.ok(second, "process")
-    problem(await flow.step(second, "cancel"), 409)
+    # Steps need no body.
+    processed = await flow.client.post(f"/v1/applications/{second}/process", headers=flow.officer)
+    assert processed.json()["status"] == "awaiting_signature"
+    bare = await flow.client.post(f"/v1/applications/{second}/cancel", headers=flow.citizen)
+    problem(bare, 409)
 
 
 async def test_officers_act_in_their_area_and_only_the_head_signs(

@@ -102,11 +102,19 @@ async def get_application(
 
 @router.post("/v1/applications/{tracking_no}/cancel", response_model=ApplicationRead)
 async def cancel(
-    tracking_no: str, body: CancelIn, principal: Citizen, session: SessionDep, clock: ClockDep
+    tracking_no: str,
+    principal: Citizen,
+    session: SessionDep,
+    clock: ClockDep,
+    body: CancelIn | None = None,
 ) -> ApplicationRead:
     """The applicant withdraws (before processing; 409 after)."""
     detail = await service.cancel(
-        session, principal=principal, tracking_no=tracking_no, note=body.note, clock=clock
+        session,
+        principal=principal,
+        tracking_no=tracking_no,
+        note=body.note if body else None,
+        clock=clock,
     )
     return application_read(detail)
 
@@ -157,11 +165,19 @@ async def decide(
 
 @router.post("/v1/applications/{tracking_no}/process", response_model=ApplicationRead)
 async def process(
-    tracking_no: str, body: StepIn, principal: Officer, session: SessionDep, clock: ClockDep
+    tracking_no: str,
+    principal: Officer,
+    session: SessionDep,
+    clock: ClockDep,
+    body: StepIn | None = None,
 ) -> ApplicationRead:
     """The data is processed; the document goes to the head of Dinas for signing."""
     detail = await service.process(
-        session, principal=principal, tracking_no=tracking_no, note=body.note, clock=clock
+        session,
+        principal=principal,
+        tracking_no=tracking_no,
+        note=body.note if body else None,
+        clock=clock,
     )
     return application_read(detail)
 
@@ -169,18 +185,18 @@ async def process(
 @router.post("/v1/applications/{tracking_no}/sign", response_model=ApplicationRead)
 async def sign(
     tracking_no: str,
-    body: StepIn,
     principal: Head,
     session: SessionDep,
     runtime: RuntimeDep,
     clock: ClockDep,
+    body: StepIn | None = None,
 ) -> ApplicationRead:
     """The head of Dinas signs: the register changes and the document is issued."""
     detail = await service.sign(
         session,
         principal=principal,
         tracking_no=tracking_no,
-        note=body.note,
+        note=body.note if body else None,
         clock=clock,
         pii=runtime.pii,
         settings=_settings(runtime),

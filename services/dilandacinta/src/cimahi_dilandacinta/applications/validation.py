@@ -256,6 +256,10 @@ async def _newcomers(
     niks = [p.nik for p in people]
     if applicant.nik not in niks:
         errors.append(error("people", "List every person moving in, the applicant included."))
+    else:
+        listed = people[niks.index(applicant.nik)].full_name or ""
+        if name_key(listed) != name_key(applicant.name):
+            errors.append(error("applicant", "The name differs from the applicant's in people."))
     for i, entry in enumerate(people):
         missing = [name for name in NEWCOMER_FIELDS if getattr(entry, name) is None]
         errors += [error(f"people[{i}].{name}", "Required for a newcomer.") for name in missing]
