@@ -331,3 +331,59 @@ async def test_head_can_refuse_a_late_birth_registration(app: FastAPI, flow: Flo
     await flow.ok(tracking_no, "verify", {"outcome": "accept"})
     refused = await flow.ok(tracking_no, "decide", {"outcome": "reject", "note": "Saksi tidak ada"})
     assert (refused["status"], refused["unified_status"]) == ("rejected", "rejected")
+
+
+async def test_concurrent_signatures_issue_once(app: FastAPI, flow: Flow) -> None:
+    import asyncio
+
+    from sqlalchemy import func, select
+
+    from cimahi_dilandacinta.models import Document
+    from services.dilandacinta.tests.test_applications_helpers import runtime
+
+    _, body = await kk_change(app)
+    tracking_no = (await flow.submit(body))["tracking_no"]
+    await flow.ok(tracking_no, "verify", {"outcome": "accept"})
+    await flow.ok(tracking_no, "process")
+    first, second = await asyncio.gather(
+        flow.step(tracking_no, "sign"), flow.step(tracking_no, "sign")
+    )
+    assert sorted([first.status_code, second.status_code]) == [200, 409]
+    async with runtime(app).session_factory() as session:
+        issued = await session.scalar(
+            select(func.count()).select_from(Document).where(Document.application_id.is_not(None))
+        )
+    assert issued == 1
+
+
+async def test_concurrent_births_get_distinct_niks(
+    app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    import asyncio
+
+    from services.dilandacinta.tests.test_applications_types import body_for
+
+    flows = [Flow(client, tokens) for _ in range(3)]
+    numbers = []
+    for one in flows:
+        card = await household(app)
+        submitted = await one.submit(body_for("akta_kelahiran", card))
+        await one.ok(submitted["tracking_no"], "verify", {"outcome": "accept"})
+        await one.ok(submitted["tracking_no"], "process")
+        numbers.append(submitted["tracking_no"])
+    signed = await asyncio.gather(
+        *(one.step(number, "sign") for one, number in zip(flows, numbers, strict=True))
+    )
+    assert [r.status_code for r in signed] == [200, 200, 200]
+    from sqlalchemy import select
+
+    from cimahi_dilandacinta.models import Person
+    from services.dilandacinta.tests.test_applications_helpers import runtime
+
+    async with runtime(app).session_factory() as session:
+        babies = list(
+            await session.scalars(
+                select(Person.nik_hash).where(Person.full_name == "Bayi Sunandar")
+            )
+        )
+    assert len(babies) == len(set(babies)) == 3
