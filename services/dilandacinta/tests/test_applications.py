@@ -249,6 +249,12 @@ async def test_submission_is_checked_against_catalogue_and_register(
     assert await fields_of({"attachments": {"ijazah": ["x"]}}) == {"attachments.ijazah"}
     death = {"type": "akta_kematian", "applicant": applicant(card), "fields": DEATH_FIELDS}
     assert await fields_of(death) == {"subject_nik"}
+    assert await fields_of({**death, "subject_nik": card.head.nik}) == {"subject_nik"}
+    before_birth = {**DEATH_FIELDS, "died_on": "1999-01-01"}
+    child = card.by_relationship("anak").nik
+    assert await fields_of({**death, "subject_nik": child, "fields": before_birth}) == {
+        "fields.died_on"
+    }
     kia = {"type": "kia", "applicant": applicant(card), "subject_nik": card.head.nik, "fields": {}}
     assert await fields_of(kia) == {"subject_nik"}
     response = await client.post(

@@ -128,6 +128,11 @@ async def check_submission(
     if standard.code == "akta_kelahiran":
         born = date.fromisoformat(fields["birth_date"])
         checked.needs_head_decision = (today - born).days > late_birth_days
+    if standard.code == "akta_kematian" and checked.subject is checked.applicant:
+        raise InvalidInput(
+            "The applicant cannot be the deceased.",
+            errors=[error("subject_nik", "Another family member reports a death.")],
+        )
     if standard.code == "akta_kematian" and checked.subject is not None:
         if date.fromisoformat(fields["died_on"]) < checked.subject.birth_date:
             raise InvalidInput(
