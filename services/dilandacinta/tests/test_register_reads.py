@@ -198,6 +198,17 @@ class TestOwnData:
         # Own reads are not someone else's access.
         assert await _rows(app, AccessAudit) == []
 
+    async def test_a_retried_link_with_an_idempotency_key_is_replayed(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        citizen = {**tokens.citizen(sub="citizen-ani"), "Idempotency-Key": "link-1"}
+        first = await client.post("/v1/me/register/link", json=ANI, headers=citizen)
+        again = await client.post("/v1/me/register/link", json=ANI, headers=citizen)
+        assert again.status_code == first.status_code == 200
+        assert again.json() == first.json()
+        assert again.headers.get("idempotent-replayed") == "true"
+        assert len(await _rows(app, IdentityMatchAudit)) == 1
+
     async def test_a_mismatch_is_one_generic_422_and_logged(
         self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
     ) -> None:
