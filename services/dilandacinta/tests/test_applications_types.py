@@ -34,9 +34,9 @@ def newcomer(
         "birth_place": "Bandung",
         "birth_date": born,
         "sex": "L",
-        "religion": "islam",
+        "religion": "Islam",
         "marital_status": "kawin",
-        "occupation": "wiraswasta",
+        "occupation": "Wiraswasta",
         "relationship_to_head": relationship,
     }
 
@@ -66,7 +66,7 @@ def body_for(code: str, card: Household) -> dict[str, Any]:
                 "birth_date": "2026-11-20",
                 "birth_place": "Cimahi",
                 "sex": "P",
-                "religion": "islam",
+                "religion": "Islam",
                 "father_name": card.head.name,
                 "mother_name": wife.name,
             }
@@ -86,7 +86,7 @@ def body_for(code: str, card: Household) -> dict[str, Any]:
         },
         "biodata_change": {
             "subject_nik": wife.nik,
-            "fields": {"element": "occupation", "new_value": "guru"},
+            "fields": {"element": "occupation", "new_value": "Guru"},
         },
     }
     if code == "pindah_datang":

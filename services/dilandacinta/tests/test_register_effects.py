@@ -18,6 +18,7 @@ from services.dilandacinta.tests.conftest import MELONG, Tokens
 from services.dilandacinta.tests.test_applications_helpers import (
     Flow,
     Household,
+    applicant,
     check_card,
     check_superseded,
     household,
@@ -85,6 +86,7 @@ async def test_death_of_the_head_makes_the_spouse_head(app: FastAPI, flow: Flow)
     old = await family_of(app, card)
     body = body_for("akta_kematian", card)
     body["subject_nik"] = card.head.nik
+    body["applicant"] = applicant(card, card.by_relationship("istri"))
     await flow.to_issued(body)
 
     deceased = await person(app, card.head.nik)
@@ -220,4 +222,4 @@ async def test_replacement_keeps_the_number_and_supersedes_the_document(
 async def test_biodata_change_updates_the_person(app: FastAPI, flow: Flow) -> None:
     card = await household(app)
     await flow.to_issued(body_for("biodata_change", card))
-    assert (await person(app, card.by_relationship("istri").nik)).occupation == "guru"
+    assert (await person(app, card.by_relationship("istri").nik)).occupation == "Guru"

@@ -61,7 +61,8 @@ KELURAHAN = FieldSpec(code="kelurahan_code", label="Kelurahan", type="kelurahan"
 NEW_ADDRESS = [ADDRESS, RT, RW, KELURAHAN]
 OPTIONAL_ADDRESS = [f.model_copy(update={"required": False}) for f in NEW_ADDRESS]
 SEX = ["L", "P"]
-RELIGIONS = ["islam", "kristen", "katolik", "hindu", "buddha", "khonghucu", "kepercayaan"]
+# As the register writes them (SIAK labels).
+RELIGIONS = ["Islam", "Kristen", "Katolik", "Hindu", "Buddha", "Khonghucu", "Kepercayaan"]
 MARITAL = ["belum_kawin", "kawin", "cerai_hidup", "cerai_mati"]
 
 

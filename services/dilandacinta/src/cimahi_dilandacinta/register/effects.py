@@ -429,7 +429,7 @@ async def _birth(issuance: Issuance) -> None:
             "sex": f["sex"],
             "religion": f["religion"],
             "marital_status": "belum_kawin",
-            "occupation": "belum_bekerja",
+            "occupation": "Belum/Tidak Bekerja",
             "father_name": f["father_name"],
             "mother_name": f["mother_name"],
             "relationship_to_head": (
