@@ -223,3 +223,33 @@ async def test_biodata_change_updates_the_person(app: FastAPI, flow: Flow) -> No
     card = await household(app)
     await flow.to_issued(body_for("biodata_change", card))
     assert (await person(app, card.by_relationship("istri").nik)).occupation == "Guru"
+
+
+async def test_signing_follows_the_card_that_replaced_the_submitted_one(
+    app: FastAPI, flow: Flow
+) -> None:
+    card = await household(app)
+    body = body_for("kk_replacement", card)
+    pending = (await flow.submit(body))["tracking_no"]
+    await flow.ok(pending, "verify", {"outcome": "accept"})
+    await flow.ok(pending, "process")
+    await flow.to_issued(body_for("kk_change", card))  # a new card meanwhile
+    assert (await flow.ok(pending, "sign"))["status"] == "issued"
+    await check_card(app, await family_of(app, card))
+
+
+async def test_signing_after_the_person_died_is_a_conflict_and_changes_nothing(
+    app: FastAPI, flow: Flow
+) -> None:
+    from services.dilandacinta.tests.conftest import problem
+
+    card = await household(app)
+    moving = (await flow.submit(body_for("pindah_keluar", card)))["tracking_no"]
+    await flow.ok(moving, "verify", {"outcome": "accept"})
+    await flow.ok(moving, "process")
+    await flow.to_issued(body_for("akta_kematian", card))  # the child who was to move died
+    problem(await flow.step(moving, "sign"), 409)
+    still = await flow.client.get(f"/v1/applications/{moving}", headers=flow.citizen)
+    assert still.json()["status"] == "awaiting_signature"
+    assert (await person(app, card.by_relationship("anak").nik)).status == "deceased"
+    await check_card(app, await family_of(app, card))

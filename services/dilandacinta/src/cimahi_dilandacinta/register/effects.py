@@ -33,6 +33,7 @@ from cimahi_dilandacinta.register.names import name_key
 from cimahi_dilandacinta.register.numbers import next_nik, next_no_kk
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar.workdays import WIB
+from cimahi_shared.errors import Conflict
 from cimahi_shared.identifiers import mask_nik
 from cimahi_shared.pii import PiiCipher
 
@@ -142,17 +143,30 @@ async def active_cards(session: AsyncSession, family_ids: list[str]) -> list[str
     return list(rows)
 
 
+CHANGED = (
+    "The register changed since this application was checked ({what}); "
+    "return it to the applicant for revision."
+)
+
+
 async def _person(session: AsyncSession, person_id: str | None) -> Person:
+    """An alive person of the register, or 409 (died or moved since the submission)."""
     person = await session.get(Person, person_id) if person_id else None
-    if person is None:
-        raise LookupError("the application's person is not in the register")
+    if person is None or person.status != ALIVE:
+        raise Conflict(CHANGED.format(what="a person named is no longer a resident"))
     return person
 
 
 async def _family(session: AsyncSession, family_id: str | None) -> Family:
+    """The current card of a family: a superseded card leads to its successor; 409 when the
+    family was dissolved since the submission."""
     family = await session.get(Family, family_id) if family_id else None
-    if family is None:
-        raise LookupError("the application's family is not in the register")
+    for _ in range(100):
+        if family is None or family.status != "superseded" or not family.superseded_by_id:
+            break
+        family = await session.get(Family, family.superseded_by_id)
+    if family is None or family.status != "active":
+        raise Conflict(CHANGED.format(what="the family card no longer exists"))
     return family
 
 
@@ -371,8 +385,8 @@ async def _kk_new_or_split(issuance: Issuance) -> None:
 async def _applicant(issuance: Issuance) -> Person:
     nik = issuance.pii.decrypt(issuance.application.applicant_nik_encrypted)
     person = await person_by_nik(issuance.session, issuance.pii, nik)
-    if person is None:
-        raise LookupError("the applicant is not in the register")
+    if person is None or person.status != ALIVE or person.family_id is None:
+        raise Conflict(CHANGED.format(what="the applicant is no longer a resident"))
     return person
 
 
@@ -562,9 +576,12 @@ async def _moving_out(issuance: Issuance) -> None:
     session, f = issuance.session, issuance.fields
     family = await _family(session, issuance.application.family_id)
     movers = [await _person(session, p["person_id"]) for p in issuance.people]
+    # Members may have changed cards since the submission (a split): each card is re-issued.
+    cards = [await _family(session, fid) for fid in sorted({m.family_id or "" for m in movers})]
     moving_on = date.fromisoformat(f["moving_on"])
     destination = f"{f['destination_address']}, {f['destination_region']}"[:200]
     for person in movers:
+        left = person.family_id
         person.status, person.family_id = MOVED_OUT, None
         person.moved_out_on, person.moved_to = moving_on, destination
         person.updated_at = issuance.now
@@ -574,7 +591,7 @@ async def _moving_out(issuance: Issuance) -> None:
                 person.id,
                 {
                     "person_id": person.id,
-                    "family_id": family.id,
+                    "family_id": left,
                     "kelurahan_code": family.kelurahan_code,
                     "moved_out_on": moving_on.isoformat(),
                 },
@@ -599,7 +616,8 @@ async def _moving_out(issuance: Issuance) -> None:
         ),
         main=True,
     )
-    await reissue_or_dissolve(issuance, family)
+    for card in cards:
+        await reissue_or_dissolve(issuance, card)
 
 
 async def _moving_in(issuance: Issuance) -> None:
