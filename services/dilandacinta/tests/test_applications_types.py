@@ -153,3 +153,18 @@ async def test_each_service_can_be_rejected(
     assert rejected["status"] == "rejected"
     assert rejected["missing_items"] == [missing]
     assert rejected["history"][-1]["note"] == "Formulir tidak lengkap"
+
+
+async def test_a_second_ktp_recording_is_refused(
+    app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    card = await household(app)
+    flow = Flow(client, tokens)
+    await flow.to_issued(body_for("ktp_recording", card))
+    again = await client.post(
+        "/v1/applications", json=body_for("ktp_recording", card), headers=flow.citizen
+    )
+    assert again.status_code == 422
+    assert [e["field"] for e in again.json()["errors"]] == ["subject_nik"]
+    replaced = await flow.to_issued(body_for("ktp_replacement", card))
+    assert replaced["status"] == "issued"

@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_dilandacinta.applications.schemas import ApplicantIn, PersonIn
 from cimahi_dilandacinta.catalogue.fields import check_fields
 from cimahi_dilandacinta.catalogue.schemas import ServiceStandard
 from cimahi_dilandacinta.catalogue.standards import BIODATA_CHOICES, STANDARDS
-from cimahi_dilandacinta.models import Family, Person
+from cimahi_dilandacinta.models import Document, Family, Person
 from cimahi_dilandacinta.register.effects import ADULT_AGE, age_on, person_by_nik
 from cimahi_dilandacinta.register.names import name_key
 from cimahi_shared.auth import Principal
@@ -204,7 +205,19 @@ async def _subject(
     if person is None:
         raise InvalidInput("Unknown person.", errors=[error("subject_nik", NOT_A_MEMBER)])
     _check_age(checked.standard.code, person, today)
+    if checked.standard.code == "ktp_recording" and await _has_active(session, person, "ktp_el"):
+        message = "Already holds a KTP-el: apply for a replacement (ktp_replacement)."
+        raise InvalidInput(message, errors=[error("subject_nik", message)])
     return person
+
+
+async def _has_active(session: AsyncSession, person: Person, kind: str) -> bool:
+    found = await session.scalar(
+        select(Document.id)
+        .where(Document.person_id == person.id, Document.kind == kind, Document.status == "active")
+        .limit(1)
+    )
+    return found is not None
 
 
 def _check_age(code: str, person: Person, today: date) -> None:
