@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
+import orjson
 import pytest
 
+from cimahi_shared.db import create_engine, utcnow
 from cimahi_shared.events.envelope import CloudEvent
+from cimahi_shared.events.tables import outbox, plumbing_metadata
 from cimahi_shared.identifiers import mask_nik
 from cimahi_shared.testing.nik_guard import NikGuard, find_niks, install
+from tests.e2e.conftest import check_for_raw_niks
 
 NIK = "3277015205900001"  # valid: Cimahi Selatan, 12 May 1990 (+40: a woman), serial 0001
 
@@ -61,6 +66,41 @@ class TestGuardInProcess:
         log = ["[gateway] GET /api/v1/me 200", f"[lakami] nik {NIK}", "[lakami] ok"]
         offences = guard.check_lines(log, source="platform.log")
         assert [o.source for o in offences] == ["platform.log, line 2"]
+
+
+class TestPlatformChecks:
+    @pytest.mark.raw_nik_expected
+    async def test_the_e2e_platform_log_and_outboxes_are_checked(self, tmp_path: Path) -> None:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'svc.sqlite3'}"
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(plumbing_metadata.create_all)
+                for n, data in enumerate(({"nik": NIK}, {"nik_masked": mask_nik(NIK)})):
+                    event = CloudEvent(type=f"t{n}.v1", source="/svc", data=data)
+                    await conn.execute(
+                        outbox.insert().values(
+                            id=event.id,
+                            subject="s",
+                            payload=orjson.dumps(event.model_dump(mode="json")),
+                            created_at=utcnow(),
+                            attempts=0,
+                        )
+                    )
+        finally:
+            await engine.dispose()
+        (tmp_path / "platform.log").write_text(f"[svc] ok\n[svc] nik {NIK}\n")
+
+        guard = NikGuard()
+        uninstall = install(guard)
+        try:
+            await asyncio.to_thread(check_for_raw_niks, tmp_path, {"svc": url})
+        finally:
+            uninstall()
+        assert [o.source for o in guard.offences] == [
+            f"{tmp_path.name}/platform.log, line 2",
+            "svc outbox",
+        ]
 
 
 class TestGuardFailsTheSession:
