@@ -59,6 +59,33 @@ class TestUserCommands:
         )
         assert area == "32.77.02.1001"
 
+    def test_create_a_city_wide_head_of_an_agency(self, gateway_db: str) -> None:
+        result = CliRunner().invoke(
+            app,
+            [
+                "user",
+                "create-officer",
+                "--username",
+                "kadis.contoh",
+                "--full-name",
+                "Kepala Dinas",
+                "--agency",
+                "dilandacinta",
+                "--area",
+                "32.77",
+                "--position",
+                "head",
+                "--password",
+                "Sandi-Petugas-2026",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        row = _scalar(
+            gateway_db,
+            "SELECT area || ' ' || position FROM identity_users WHERE username = 'kadis.contoh'",
+        )
+        assert row == "32.77 head"
+
     def test_create_officer_refuses_an_unknown_area(self, gateway_db: str) -> None:
         result = CliRunner().invoke(
             app,
