@@ -11,9 +11,9 @@ from sqlalchemy import select
 from cimahi_dilandacinta.config import DilandacintaSettings
 from cimahi_dilandacinta.models import Family, Person
 from cimahi_dilandacinta.register.demo import demo_residents, seed_demo_register
-from cimahi_dilandacinta.register.regions import kelurahan_by_code
 from cimahi_shared.db import create_engine, create_session_factory
 from cimahi_shared.identifiers import parse_nik, validate_no_kk
+from cimahi_shared.regions import kelurahan_by_code
 from services.dilandacinta.tests.conftest import Tokens
 
 MATCH = "/internal/v1/identity/match"

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
-from importlib import resources
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,6 +31,7 @@ from cimahi_gateway.identity.schemas import (
     CitizenRegistration,
     UserInfo,
 )
+from cimahi_shared import regions
 from cimahi_shared.app import Runtime
 from cimahi_shared.auth import Principal
 from cimahi_shared.db import utcnow
@@ -51,7 +48,9 @@ _CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 _SCOPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9:._/-]{0,99}$")
 _POSITION = re.compile(r"^[a-z][a-z0-9_-]{1,31}$")
 # The whole city as an officer's area (city-wide agencies such as Disdukcapil).
-CITY_AREA = "32.77"
+CITY_AREA = regions.CITY_CODE
+# Client ids the gateway uses for its own calls to services: never registrable by an admin.
+RESERVED_CLIENT_IDS = frozenset({"gateway"})
 
 
 # --- the running identity provider ---
@@ -138,20 +137,9 @@ async def on_stop(runtime: Runtime) -> None:
 # --- regions ---
 
 
-@cache
 def area_codes() -> frozenset[str]:
-    """Every area an officer may work in: the city, its kecamatan and kelurahan codes.
-
-    The kecamatan and kelurahan come from ``cimahi_shared/regions.json``.
-    """
-    raw: dict[str, Any] = json.loads(
-        resources.files("cimahi_shared").joinpath("regions.json").read_text("utf-8")
-    )
-    codes = {CITY_AREA}
-    for kec in raw["kecamatan"]:
-        codes.add(kec["code"])
-        codes.update(kel["code"] for kel in kec["kelurahan"])
-    return frozenset(codes)
+    """Every area an officer may work in: the city, its kecamatan and kelurahan codes."""
+    return regions.area_codes()
 
 
 # --- accounts ---
@@ -374,6 +362,8 @@ async def create_client(
     errors = []
     if not _CLIENT_ID.fullmatch(client_id):
         errors.append(_field_error("client_id", "3-64 lowercase letters, digits, '.', '_' or '-'"))
+    elif client_id in RESERVED_CLIENT_IDS:
+        errors.append(_field_error("client_id", "reserved for the gateway's own calls"))
     if not 1 <= len(name.strip()) <= 200:
         errors.append(_field_error("name", "must be 1-200 characters long"))
     if not cleaned or not all(_SCOPE.fullmatch(s) for s in cleaned):
@@ -503,23 +493,30 @@ DEMO_LOGINS: tuple[DemoLogin, ...] = (
 )
 
 
+def demo_citizen_registrations() -> list[CitizenRegistration]:
+    """The demo citizens as registrations (what proofing checks against the register)."""
+    return [
+        CitizenRegistration.model_validate(
+            {
+                "nik": c.nik,
+                "no_kk": c.no_kk,
+                "full_name": c.full_name,
+                "birth_date": c.birth_date,
+                "email": c.email,
+                "phone": c.phone,
+                "password": DEMO_PASSWORD,
+            }
+        )
+        for c in _DEMO_CITIZENS
+    ]
+
+
 async def ensure_demo_users(session: AsyncSession, pii: PiiCipher) -> list[User]:
     """Create the demo accounts that do not exist yet (idempotent); returns all of them."""
     users: list[User] = []
-    for c in _DEMO_CITIZENS:
-        existing = await repository.find_user_by_nik_hash(session, pii.lookup_hash(c.nik))
+    for data in demo_citizen_registrations():
+        existing = await repository.find_user_by_nik_hash(session, pii.lookup_hash(data.nik))
         if existing is None:
-            data = CitizenRegistration.model_validate(
-                {
-                    "nik": c.nik,
-                    "no_kk": c.no_kk,
-                    "full_name": c.full_name,
-                    "birth_date": c.birth_date,
-                    "email": c.email,
-                    "phone": c.phone,
-                    "password": DEMO_PASSWORD,
-                }
-            )
             existing = await register_citizen(session, data=data, pii=pii)
         users.append(existing)
     for o in _DEMO_OFFICERS:

@@ -6,22 +6,13 @@ is stored next to the register data).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from datetime import date
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from cimahi_dilandacinta.catalogue.schemas import FieldSpec
-
-
-@lru_cache(maxsize=1)
-def kelurahan_codes() -> frozenset[str]:
-    """Every kelurahan code of Kota Cimahi (``cimahi_shared/regions.json``)."""
-    raw = json.loads(resources.files("cimahi_shared").joinpath("regions.json").read_text("utf-8"))
-    return frozenset(k["code"] for kec in raw["kecamatan"] for k in kec["kelurahan"])
+from cimahi_shared.regions import kelurahan_codes
 
 
 def check_fields(

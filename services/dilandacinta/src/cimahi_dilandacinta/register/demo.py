@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cimahi_dilandacinta.config import DilandacintaSettings
 from cimahi_dilandacinta.register import demo_names as words
 from cimahi_dilandacinta.register import repository
-from cimahi_dilandacinta.register.regions import Kelurahan, kelurahan_by_code
 from cimahi_dilandacinta.register.residents import DECEASED, MOVED_OUT, Resident, load_residents
 from cimahi_shared.db import create_engine, create_session_factory
 from cimahi_shared.identifiers import nik_prefix, no_kk_prefix, with_serial
 from cimahi_shared.pii import PiiCipher
+from cimahi_shared.regions import Kelurahan, kelurahan_by_code
 
 __all__ = ["FIXED_RESIDENTS", "Resident", "add_residents", "demo_residents", "seed_demo_register"]
 

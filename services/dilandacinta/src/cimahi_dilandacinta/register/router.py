@@ -10,7 +10,6 @@ from cimahi_dilandacinta.auth import IDENTITY_MATCH_SCOPE, Citizen, Officer
 from cimahi_dilandacinta.config import DilandacintaSettings
 from cimahi_dilandacinta.models import AccessAudit, Family, Person
 from cimahi_dilandacinta.register import service
-from cimahi_dilandacinta.register.regions import kelurahan_name
 from cimahi_dilandacinta.register.schemas import (
     AccessLogEntry,
     AccessLogPage,
@@ -29,6 +28,7 @@ from cimahi_dilandacinta.register.service import MatchLimits, MatchOutcome, Matc
 from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.auth import CurrentPrincipal, Principal
 from cimahi_shared.errors import Forbidden, problem_response
+from cimahi_shared.regions import kelurahan_name
 
 router = APIRouter(tags=["register"])
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from cimahi_lakami.regions import kelurahan_by_code
+from cimahi_shared.regions import kelurahan_by_code
 
 VERIFY_WORKING_DAYS = 3
 

@@ -16,8 +16,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from cimahi_lakami.complaints.categories import find_category
 from cimahi_lakami.complaints.workflow import ComplaintStatus, next_actions, unified_status
 from cimahi_lakami.models import Complaint, ComplaintHistory
-from cimahi_lakami.regions import find_kelurahan
 from cimahi_shared.events.lifecycle import UnifiedStatus
+from cimahi_shared.regions import find_kelurahan
 
 #: Bounding box of Kota Cimahi (approximate, generous by ~1 km): a location outside is refused.
 CIMAHI_LAT = (-6.95, -6.83)

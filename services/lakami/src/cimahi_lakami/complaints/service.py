@@ -45,7 +45,6 @@ from cimahi_lakami.complaints.workflow import (
 )
 from cimahi_lakami.events.complaints import publish_complaint_change
 from cimahi_lakami.models import AccessAudit, Complaint, ComplaintHistory, Open311ApiKey
-from cimahi_lakami.regions import find_kelurahan
 from cimahi_lakami.uploads.schemas import AttachmentRef
 from cimahi_lakami.uploads.service import COMPLAINT as UPLOAD_KIND_COMPLAINT
 from cimahi_lakami.uploads.service import attach
@@ -53,6 +52,7 @@ from cimahi_shared.auth import Principal
 from cimahi_shared.calendar import WIB
 from cimahi_shared.context import request_id_var
 from cimahi_shared.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from cimahi_shared.regions import find_kelurahan
 
 TRACKING_PREFIX = "ADU-"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

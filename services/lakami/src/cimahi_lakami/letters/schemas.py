@@ -15,10 +15,10 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from cimahi_lakami.letters.repository import AttachmentView, HistoryView, RequestView
 from cimahi_lakami.letters.workflow import AgencyStatus, Level, is_overdue, unified_status
 from cimahi_lakami.models import LetterRequest, LetterRequestHistory
-from cimahi_lakami.regions import find_kelurahan
 from cimahi_lakami.uploads.schemas import AttachmentRef
 from cimahi_shared.events.lifecycle import UnifiedStatus
 from cimahi_shared.identifiers import NIK, NoKK
+from cimahi_shared.regions import find_kelurahan
 
 
 def _known_kelurahan(code: str) -> str:

@@ -43,7 +43,6 @@ from cimahi_lakami.letters.workflow import (
     unified_status,
 )
 from cimahi_lakami.models import AccessAudit, LetterRequest, LetterRequestHistory
-from cimahi_lakami.regions import find_kelurahan
 from cimahi_lakami.uploads import service as uploads
 from cimahi_lakami.uploads.schemas import AttachmentRef
 from cimahi_shared.auth import Principal
@@ -55,6 +54,7 @@ from cimahi_shared.errors import Forbidden, InvalidInput, InvalidTransition, Not
 from cimahi_shared.events.lifecycle import UnifiedStatus
 from cimahi_shared.identifiers import mask_nik
 from cimahi_shared.pii import PiiCipher
+from cimahi_shared.regions import find_kelurahan
 
 ATTACHMENTS_FIELD = "attachments"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

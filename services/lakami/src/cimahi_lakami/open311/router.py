@@ -37,8 +37,8 @@ from cimahi_lakami.open311.schemas import (
     ServiceRequest,
     service_notice,
 )
-from cimahi_lakami.regions import find_kelurahan
 from cimahi_shared.app import SessionDep
+from cimahi_shared.regions import find_kelurahan
 
 router = APIRouter(prefix="/open311/v2", tags=["open311"])
 

@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 from cimahi_lakami.complaints.categories import Category, find_category
 from cimahi_lakami.complaints.workflow import is_open
 from cimahi_lakami.models import Complaint
-from cimahi_lakami.regions import find_kelurahan
 from cimahi_shared.calendar import WIB
+from cimahi_shared.regions import find_kelurahan
 
 
 class Open311Error(Exception):

@@ -24,7 +24,6 @@ from cimahi_lakami.letters.repository import RequestView
 from cimahi_lakami.letters.service import audit_access
 from cimahi_lakami.letters.workflow import AgencyStatus, Level, unified_status
 from cimahi_lakami.models import LetterRequestHistory
-from cimahi_lakami.regions import find_kelurahan
 from cimahi_lakami.verification import repository
 from cimahi_lakami.verification.pdf import LetterContent, indonesian_date, render_letter
 from cimahi_lakami.verification.schemas import (
@@ -38,6 +37,7 @@ from cimahi_shared.documents.codes import normalise
 from cimahi_shared.documents.masking import mask_name
 from cimahi_shared.errors import Conflict, Forbidden, InvalidTransition, NotFound, ProblemError
 from cimahi_shared.pii import PiiCipher
+from cimahi_shared.regions import find_kelurahan
 
 PUBLIC_PATH = "/v1/public/letters/"
 REVOKED_VERB = "revoked"

@@ -1,4 +1,8 @@
-"""Kota Cimahi's kecamatan and kelurahan as the register uses them (``cimahi_shared/regions.json``)."""
+"""Kota Cimahi's kecamatan and kelurahan: the canonical codes of ``cimahi_shared/regions.json``.
+
+One reader of the regions file for every member (the gateway's officer areas, LAKAMI's letters
+and complaints, DILANDACINTA's register and catalogue).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+
+CITY_CODE = "32.77"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +40,30 @@ def kelurahan_by_code() -> dict[str, Kelurahan]:
     }
 
 
+def find_kelurahan(code: str) -> Kelurahan | None:
+    """The kelurahan with this code, or None when it is not one of the city's 15."""
+    return kelurahan_by_code().get(code)
+
+
 def kelurahan_name(code: str) -> str | None:
     """The name of a kelurahan of the city, or None for an unknown code."""
     kelurahan = kelurahan_by_code().get(code)
     return kelurahan.name if kelurahan else None
+
+
+@cache
+def kelurahan_codes() -> frozenset[str]:
+    """Every kelurahan code of the city."""
+    return frozenset(kelurahan_by_code())
+
+
+@cache
+def kecamatan_codes() -> frozenset[str]:
+    """Every kecamatan code of the city."""
+    return frozenset(k.kecamatan_code for k in kelurahan_by_code().values())
+
+
+@cache
+def area_codes() -> frozenset[str]:
+    """Every code an officer may work in: the city, its kecamatan and its kelurahan."""
+    return frozenset({CITY_CODE}) | kecamatan_codes() | kelurahan_codes()
