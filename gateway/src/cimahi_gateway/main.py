@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp
 
 from cimahi_gateway.config import GatewaySettings
+from cimahi_gateway.identity import demo_proofing
 from cimahi_gateway.identity import service as identity
 from cimahi_gateway.identity.router import router as identity_router
 from cimahi_gateway.requests import projection
@@ -24,7 +25,7 @@ def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
         agency=None,
         routers=[identity_router, requests_router],
         runtime=runtime,
-        on_start=[identity.on_start, projection.on_start],
+        on_start=[identity.on_start, demo_proofing.on_start, projection.on_start],
         on_stop=[projection.on_stop, identity.on_stop],
     )
     return ProxyDispatcher(api, settings=settings, runtime=runtime)

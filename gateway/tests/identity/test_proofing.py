@@ -24,8 +24,9 @@ from sqlalchemy import func, select
 from cimahi_dilandacinta.cli import migrate_database
 from cimahi_dilandacinta.config import DilandacintaSettings
 from cimahi_dilandacinta.main import create_app as create_dilandacinta
-from cimahi_dilandacinta.register.demo import Resident, add_residents
-from cimahi_gateway.identity import service
+from cimahi_dilandacinta.register.demo import FIXED_RESIDENTS, Resident, add_residents
+from cimahi_gateway.identity import proofing, service
+from cimahi_gateway.identity.demo_proofing import proof_demo_citizens
 from cimahi_gateway.identity.models import User
 from cimahi_gateway.identity.proofing import MISMATCH_MESSAGE
 
@@ -297,3 +298,46 @@ class TestWithoutTheRegister:
         )
         assert again.status_code == 409
         assert len(network.match_calls()) == 1
+
+
+class TestDemoCitizens:
+    """Development: the seeded demo citizens are proofed once DILANDACINTA answers."""
+
+    async def test_demo_citizens_are_verified_and_bound_once(
+        self, proofed: Any, tmp_path: Path
+    ) -> None:
+        idp, network = await proofed()
+        await add_residents(
+            f"sqlite+aiosqlite:///{tmp_path / 'dilandacinta.sqlite3'}", FIXED_RESIDENTS
+        )
+        async with idp.session() as session:
+            users = await service.ensure_demo_users(session, idp.runtime.pii)
+            await session.commit()
+        citizens = [u for u in users if u.role == "citizen"]
+        assert citizens
+        assert all(u.identity_verified_at is None for u in citizens)
+        check = proofing.for_gateway(service.identity_state(idp.runtime), idp.runtime.http)
+        assert check is not None
+
+        assert await proof_demo_citizens(idp.runtime, check) == len(citizens)
+        async with idp.session() as session:
+            for user in citizens:
+                refreshed = await session.get(User, user.id)
+                assert refreshed is not None
+                assert refreshed.identity_verified_at is not None
+        bound = {call["account_sub"] for call in network.match_calls()}
+        assert bound == {u.id for u in citizens}
+        # Verified accounts are not asked about again.
+        assert await proof_demo_citizens(idp.runtime, check) == 0
+        assert len(network.match_calls()) == len(citizens)
+
+    async def test_a_register_that_is_not_up_yet_is_retried_later(self, proofed: Any) -> None:
+        idp, network = await proofed()
+        async with idp.session() as session:
+            await service.ensure_demo_users(session, idp.runtime.pii)
+            await session.commit()
+        network.fault = lambda request: httpx.Response(503)
+        check = proofing.for_gateway(service.identity_state(idp.runtime), idp.runtime.http)
+        assert check is not None
+        with pytest.raises(proofing.RegisterUnavailable):
+            await proof_demo_citizens(idp.runtime, check)

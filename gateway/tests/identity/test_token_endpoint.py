@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from cimahi_gateway.identity import service
 from cimahi_gateway.identity.models import MachineClient
-from cimahi_shared.errors import Unauthorized
+from cimahi_shared.errors import InvalidInput, Unauthorized
 
 
 def _claims(token: str) -> dict[str, Any]:
@@ -271,3 +271,15 @@ class TestJwks:
         keys = (await idp.client.get("/.well-known/jwks.json")).json()["keys"]
         assert [k["kty"] for k in keys] == ["OKP"]
         assert all("d" not in k for k in keys)
+
+
+async def test_the_gateways_own_client_id_cannot_be_registered(idp: Any) -> None:
+    async with idp.session() as session:
+        with pytest.raises(InvalidInput) as refused:
+            await service.create_client(
+                session,
+                client_id="gateway",
+                name="Impostor",
+                scopes=["dilandacinta:identity.match"],
+            )
+    assert refused.value.errors[0]["field"] == "client_id"

@@ -130,6 +130,19 @@ class TestForwarding:
                 raw += chunk
         assert raw.startswith(b"HTTP/1.1 400")
 
+    @pytest.mark.parametrize(
+        "path",
+        ["/api/lakami/internal/v1/identity/match", "/api/lakami//internal/anything"],
+    )
+    def test_services_internal_endpoints_are_not_reachable_from_outside(
+        self, auth: AuthFactory, client: httpx.Client, path: str
+    ) -> None:
+        response = client.post(path, json={}, headers=auth())
+        assert response.status_code == 404
+        assert response.headers["content-type"].startswith("application/problem+json")
+        # A path merely containing the word elsewhere still goes through.
+        assert client.get("/api/lakami/echo/internal", headers=auth()).status_code == 200
+
 
 class TestOwnRoutes:
     @pytest.mark.parametrize(

@@ -19,7 +19,9 @@ from typing import Any
 
 import httpx
 
+from cimahi_gateway.identity import oauth
 from cimahi_gateway.identity.schemas import CitizenRegistration
+from cimahi_gateway.identity.service import IdentityState
 from cimahi_shared.context import request_id_var
 from cimahi_shared.errors import InvalidInput, ServiceUnavailable, TooManyRequests
 
@@ -141,3 +143,18 @@ def _error_fields(response: httpx.Response) -> list[str]:
         return sorted({str(e.get("field")) for e in errors if isinstance(e, dict)})
     except (ValueError, AttributeError):
         return []
+
+
+def for_gateway(state: IdentityState, http: httpx.AsyncClient) -> RegisterProofing | None:
+    """The register check as the gateway runs it (its own client token); None when unconfigured."""
+    settings = state.settings
+    if not settings.dilandacinta_url:
+        return None
+    return RegisterProofing(
+        http=http,
+        base_url=settings.dilandacinta_url,
+        sign_token=lambda: oauth.gateway_client_token(
+            state, client_id=GATEWAY_CLIENT_ID, scope=MATCH_SCOPE
+        ),
+        timeout_seconds=settings.dilandacinta_timeout_seconds,
+    )

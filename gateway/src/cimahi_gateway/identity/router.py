@@ -295,17 +295,7 @@ async def register_proofing(
     state: IdentityDep, runtime: RuntimeDep
 ) -> proofing.RegisterProofing | None:
     """The population-register check of registrations, when DILANDACINTA is configured."""
-    settings = state.settings
-    if not settings.dilandacinta_url:
-        return None
-    return proofing.RegisterProofing(
-        http=runtime.http,
-        base_url=settings.dilandacinta_url,
-        sign_token=lambda: oauth.gateway_client_token(
-            state, client_id=proofing.GATEWAY_CLIENT_ID, scope=proofing.MATCH_SCOPE
-        ),
-        timeout_seconds=settings.dilandacinta_timeout_seconds,
-    )
+    return proofing.for_gateway(state, runtime.http)
 
 
 ProofingDep = Annotated[proofing.RegisterProofing | None, Depends(register_proofing)]

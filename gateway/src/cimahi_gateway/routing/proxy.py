@@ -80,6 +80,7 @@ _NO_BODY_STATUSES = frozenset((204, 304))
 _UPSTREAM_FAILURE_STATUSES = frozenset((502, 503, 504))
 _ANONYMOUS_METHODS = frozenset(("GET", "HEAD"))
 _PUBLIC_PREFIX = "v1/public/"
+_INTERNAL_SEGMENT = "internal"
 _OPENAPI = "openapi.json"
 
 _WWW_AUTHENTICATE = b'Bearer realm="cimahi"'
@@ -339,6 +340,15 @@ class ProxyDispatcher:
             await self._problem(
                 send, upstream, 400, "bad-request", "Bad request",
                 "Dot segments are not allowed in the path.", rid,
+            )  # fmt: skip
+            return
+
+        # Services' internal endpoints (e.g. DILANDACINTA's identity match) are for the platform's
+        # own calls between processes, never reachable from outside through the door.
+        if rest.lstrip("/").partition("/")[0] == _INTERNAL_SEGMENT:
+            await self._problem(
+                send, upstream, 404, "not-found", "Not found",
+                "There is no such resource.", rid,
             )  # fmt: skip
             return
 
