@@ -253,3 +253,12 @@ async def test_signing_after_the_person_died_is_a_conflict_and_changes_nothing(
     assert still.json()["status"] == "awaiting_signature"
     assert (await person(app, card.by_relationship("anak").nik)).status == "deceased"
     await check_card(app, await family_of(app, card))
+
+
+def test_documents_print_kelurahan_names_and_relationships_in_words() -> None:
+    from cimahi_dilandacinta.register.effects import kelurahan_label, relationship_label
+
+    assert kelurahan_label("32.77.02.1001") == "Baros, Kec. Cimahi Tengah"
+    assert kelurahan_label("32.73.01.1001") == "32.73.01.1001"  # not the city's: as given
+    assert relationship_label("kepala_keluarga") == "Kepala Keluarga"
+    assert relationship_label("istri") == "Istri"

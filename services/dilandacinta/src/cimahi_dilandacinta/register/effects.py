@@ -36,8 +36,22 @@ from cimahi_shared.calendar.workdays import WIB
 from cimahi_shared.errors import Conflict
 from cimahi_shared.identifiers import mask_nik
 from cimahi_shared.pii import PiiCipher
+from cimahi_shared.regions import find_kelurahan
 
 HEAD = "kepala_keluarga"
+
+
+def kelurahan_label(code: str) -> str:
+    """How a document prints a kelurahan: ``Baros, Kec. Cimahi Tengah`` (the code if unknown)."""
+    kelurahan = find_kelurahan(code)
+    return f"{kelurahan.name}, Kec. {kelurahan.kecamatan_name}" if kelurahan else code
+
+
+def relationship_label(value: str) -> str:
+    """How a document prints a relationship to the head: ``kepala_keluarga`` -> ``Kepala Keluarga``."""
+    return value.replace("_", " ").title()
+
+
 SPOUSES = ("istri", "suami")
 ALIVE, DECEASED, MOVED_OUT = "alive", "deceased", "moved_out"
 ADULT_AGE = 17
@@ -283,7 +297,7 @@ async def _issue_card(
             ("Nama Kepala Keluarga", head.full_name),
             ("Alamat", family.address),
             ("RT/RW", f"{family.rt}/{family.rw}"),
-            ("Kelurahan", family.kelurahan_code),
+            ("Kelurahan", kelurahan_label(family.kelurahan_code)),
         ],
         members=[_member_row(issuance.pii, m) for m in members],
         family_id=family.id,
@@ -317,7 +331,7 @@ def _member_row(pii: PiiCipher, person: Person) -> dict[str, Any]:
         "birth_date": person.birth_date.isoformat(),
         "religion": person.religion,
         "occupation": person.occupation,
-        "relationship": person.relationship_to_head,
+        "relationship": relationship_label(person.relationship_to_head),
     }
 
 
@@ -417,7 +431,7 @@ def _identity_lines(person: Person, nik: str) -> list[tuple[str, str]]:
         ("Tempat/Tgl Lahir", f"{person.birth_place}, {person.birth_date:%d-%m-%Y}"),
         ("Jenis Kelamin", person.sex),
         ("Alamat", f"{person.address} RT {person.rt}/RW {person.rw}"),
-        ("Kelurahan", person.kelurahan_code),
+        ("Kelurahan", kelurahan_label(person.kelurahan_code)),
         ("Agama", person.religion),
         ("Status Perkawinan", person.marital_status),
         ("Pekerjaan", person.occupation),
@@ -656,7 +670,7 @@ async def _moving_in(issuance: Issuance) -> None:
                 ("Daerah Asal", str(f.get("origin_region", ""))),
                 ("Nomor SKPWNI", str(f.get("skpwni_number", ""))),
                 ("Alamat Tujuan", f"{address.address} RT {address.rt}/RW {address.rw}"),
-                ("Kelurahan", address.kelurahan_code),
+                ("Kelurahan", kelurahan_label(address.kelurahan_code)),
             ],
             members=[_member_row(issuance.pii, m) for m in members],
             family_id=family.id,
