@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from cimahi_shared.auth import CurrentPrincipal, Principal
+from cimahi_shared.auth import AgencyRoles, CurrentPrincipal, Principal
 from cimahi_shared.errors import Forbidden
 
 AGENCY = "dilandacinta"
@@ -22,9 +22,13 @@ HEAD_POSITION = "head"
 IDENTITY_MATCH_SCOPE = "dilandacinta:identity.match"
 
 
-def is_officer(principal: Principal) -> bool:
-    """An officer of this agency (other agencies' officers are strangers here)."""
-    return principal.is_officer and principal.agency == AGENCY
+ROLES = AgencyRoles(AGENCY, "Disdukcapil", "Population services are not available to your role.")
+
+is_officer = ROLES.is_officer
+"""An officer of this agency (other agencies' officers are strangers here)."""
+reader = ROLES.reader
+officer = ROLES.officer
+citizen = ROLES.citizen
 
 
 def is_head(principal: Principal) -> bool:
@@ -40,31 +44,10 @@ def in_area(principal: Principal, kelurahan_code: str) -> bool:
     return kelurahan_code == area or kelurahan_code.startswith(area + ".")
 
 
-async def reader(principal: CurrentPrincipal) -> Principal:
-    """A caller who may read applications (object-level rules apply in the service)."""
-    if principal.is_citizen or principal.is_admin or is_officer(principal):
-        return principal
-    raise Forbidden("Population services are not available to your role.")
-
-
-async def officer(principal: CurrentPrincipal) -> Principal:
-    """A DILANDACINTA officer."""
-    if not is_officer(principal):
-        raise Forbidden("Only Disdukcapil officers can do this.")
-    return principal
-
-
 async def head(principal: CurrentPrincipal) -> Principal:
     """The head of Dinas."""
     if not is_head(principal):
         raise Forbidden("Only the head of Disdukcapil can do this.")
-    return principal
-
-
-async def citizen(principal: CurrentPrincipal) -> Principal:
-    """A citizen."""
-    if not principal.is_citizen:
-        raise Forbidden("Only citizens can do this.")
     return principal
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from cimahi_dilandacinta.models import AccessAudit, Application, ApplicationHistory
+from cimahi_dilandacinta.models import Application, ApplicationHistory
 
 # Statuses in which the Dinas owes the next step (the deadline runs).
 OPEN_STATUSES = (
@@ -95,8 +95,3 @@ async def list_applications(session: AsyncSession, flt: ListFilter) -> list[Appl
             )
     query = query.limit(flt.limit + 1).offset(flt.offset)
     return list(await session.scalars(query))
-
-
-def add_audit(session: AsyncSession, entry: AccessAudit) -> None:
-    """Log an officer's read."""
-    session.add(entry)

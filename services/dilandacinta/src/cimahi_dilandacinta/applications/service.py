@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
+from cimahi_dilandacinta.access_log import access_entry, add_access_entries
 from cimahi_dilandacinta.applications import repository
 from cimahi_dilandacinta.applications.repository import OPEN_STATUSES, ListFilter
 from cimahi_dilandacinta.applications.schemas import (
@@ -37,12 +38,11 @@ from cimahi_dilandacinta.auth import in_area, is_head, is_officer
 from cimahi_dilandacinta.clock import Clock
 from cimahi_dilandacinta.config import DilandacintaSettings
 from cimahi_dilandacinta.events.applications import publish_domain, publish_lifecycle
-from cimahi_dilandacinta.models import AccessAudit, Application, ApplicationHistory, Upload
+from cimahi_dilandacinta.models import Application, ApplicationHistory, Upload
 from cimahi_dilandacinta.register.effects import apply_issuance
 from cimahi_dilandacinta.uploads.service import attach_uploads, uploads_of
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar.workdays import WIB
-from cimahi_shared.context import request_id_var
 from cimahi_shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cimahi_shared.identifiers import mask_nik
 from cimahi_shared.pii import PiiCipher
@@ -355,25 +355,17 @@ def _audit(
     purpose: str | None,
     now: datetime,
 ) -> None:
-    repository.add_audit(
-        session,
-        AccessAudit(
-            id=str(ULID()),
-            actor_sub=principal.sub,
-            actor_role=principal.role,
-            actor_name=principal.name,
-            actor_agency=principal.agency,
-            actor_area=principal.area,
-            person_id=application.subject_person_id if application else None,
-            owner_sub=application.owner_sub if application else None,
-            resource="application",
-            resource_ref=application.tracking_no if application else None,
-            action=action,
-            purpose=(purpose or DEFAULT_PURPOSE)[:200],
-            http_request_id=request_id_var.get(),
-            occurred_at=now,
-        ),
+    entry = access_entry(
+        principal,
+        person_id=application.subject_person_id if application else None,
+        owner_sub=application.owner_sub if application else None,
+        resource="application",
+        resource_ref=application.tracking_no if application else None,
+        action=action,
+        purpose=(purpose or DEFAULT_PURPOSE)[:200],
+        now=now,
     )
+    add_access_entries(session, [entry])
 
 
 # --- helpers ---

@@ -10,7 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cimahi_dilandacinta.models import AccessAudit, Document, DocumentNumberCounter
+from cimahi_dilandacinta.models import Document, DocumentNumberCounter
 
 ACTIVE, SUPERSEDED = "active", "superseded"
 
@@ -95,8 +95,3 @@ async def mark_superseded(
         stmt = stmt.where(Document.id != by_document_id)
     result = await session.execute(stmt)
     return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def add_access_audits(session: AsyncSession, entries: Sequence[AccessAudit]) -> None:
-    """Write rows to the access log (same transaction as the read)."""
-    session.add_all(entries)

@@ -21,14 +21,14 @@ from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
+from cimahi_dilandacinta.access_log import access_entry, add_access_entries
 from cimahi_dilandacinta.auth import in_area, is_officer
 from cimahi_dilandacinta.documents import repository
 from cimahi_dilandacinta.documents.pdf import DocumentSheet, render_document
 from cimahi_dilandacinta.documents.schemas import DocumentPage, DocumentRead
-from cimahi_dilandacinta.models import AccessAudit, Document
+from cimahi_dilandacinta.models import Document
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar.workdays import WIB
-from cimahi_shared.context import request_id_var
 from cimahi_shared.db import utcnow
 from cimahi_shared.documents.codes import new_code
 from cimahi_shared.documents.masking import mask_name
@@ -234,27 +234,21 @@ def audit_reads(
     if principal.is_citizen or not documents:
         return
     now = utcnow()
-    repository.add_access_audits(
+    add_access_entries(
         session,
-        [
-            AccessAudit(
-                id=str(ULID()),
-                actor_sub=principal.sub,
-                actor_role=principal.role,
-                actor_name=principal.name,
-                actor_agency=principal.agency,
-                actor_area=principal.area,
+        (
+            access_entry(
+                principal,
                 person_id=document.person_id,
                 owner_sub=document.owner_sub,
                 resource="document",
                 resource_ref=document.id,
                 action=action,
                 purpose=ACCESS_PURPOSE,
-                http_request_id=request_id_var.get(),
-                occurred_at=now,
+                now=now,
             )
             for document in documents
-        ],
+        ),
     )
 
 

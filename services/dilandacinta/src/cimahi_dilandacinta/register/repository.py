@@ -130,11 +130,6 @@ async def unbind_account(session: AsyncSession, *, account_sub: str, except_pers
 # --- audit ---
 
 
-def add_access_audits(session: AsyncSession, audits: Sequence[AccessAudit]) -> None:
-    """Stage access-log entries."""
-    session.add_all(audits)
-
-
 def add_identity_match_audit(session: AsyncSession, audit: IdentityMatchAudit) -> None:
     """Stage an identity-match log entry."""
     session.add(audit)

@@ -15,6 +15,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
+from cimahi_dilandacinta.access_log import access_entry, add_access_entries
 from cimahi_dilandacinta.auth import in_area
 from cimahi_dilandacinta.models import AccessAudit, Family, IdentityMatchAudit, Person
 from cimahi_dilandacinta.register import repository
@@ -191,27 +192,20 @@ def _audit_reads(
     purpose: str,
 ) -> None:
     now = utcnow()
-    repository.add_access_audits(
+    add_access_entries(
         session,
-        [
-            AccessAudit(
-                id=str(ULID()),
-                actor_sub=principal.sub,
-                actor_role=principal.role,
-                actor_name=principal.name,
-                actor_agency=principal.agency,
-                actor_area=principal.area,
+        (
+            access_entry(
+                principal,
                 person_id=person.id,
-                owner_sub=None,
                 resource=resource,
                 resource_ref=resource_ref or person.id,
                 action=action,
                 purpose=purpose,
-                http_request_id=request_id_var.get(),
-                occurred_at=now,
+                now=now,
             )
             for person in persons
-        ],
+        ),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cimahi_dilandacinta.models import AccessAudit, Upload
+from cimahi_dilandacinta.models import Upload
 from cimahi_shared.uploads import records
 
 APPLICATION = "application"
@@ -59,8 +59,3 @@ async def of_application(session: AsyncSession, application_id: str) -> list[Upl
         .order_by(Upload.requirement, Upload.id)
     )
     return list(rows.scalars())
-
-
-def add_access_audit(session: AsyncSession, entry: AccessAudit) -> None:
-    """Record one read of an upload by someone else than its owner."""
-    session.add(entry)

@@ -16,14 +16,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from ulid import ULID
 
+from cimahi_dilandacinta.access_log import access_entry, add_access_entries
 from cimahi_dilandacinta.auth import in_area, is_officer
 from cimahi_dilandacinta.models import AccessAudit, Upload
 from cimahi_dilandacinta.uploads import repository
 from cimahi_dilandacinta.uploads.repository import APPLICATION
 from cimahi_shared.auth import Principal
-from cimahi_shared.context import request_id_var
 from cimahi_shared.db import utcnow
 from cimahi_shared.errors import Conflict, InvalidInput, NotFound
 from cimahi_shared.uploads import records
@@ -63,7 +62,7 @@ async def get_upload(
     if upload is None or not may_read(principal, upload):
         raise NotFound(f"There is no upload {upload_id}.")
     if principal.sub != upload.owner_sub:
-        repository.add_access_audit(session, _audit_entry(principal, upload, action))
+        add_access_entries(session, [_audit_entry(principal, upload, action)])
     return upload
 
 
@@ -77,21 +76,14 @@ def may_read(principal: Principal, upload: Upload) -> bool:
 
 
 def _audit_entry(principal: Principal, upload: Upload, action: str) -> AccessAudit:
-    return AccessAudit(
-        id=str(ULID()),
-        actor_sub=principal.sub,
-        actor_role=principal.role,
-        actor_name=principal.name,
-        actor_agency=principal.agency,
-        actor_area=principal.area,
-        person_id=None,
+    return access_entry(
+        principal,
         owner_sub=upload.owner_sub,
         resource="upload",
         resource_ref=upload.id,
         action=action,
         purpose=ACCESS_PURPOSE,
-        http_request_id=request_id_var.get(),
-        occurred_at=utcnow(),
+        now=utcnow(),
     )
 
 
