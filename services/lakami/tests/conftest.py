@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
-from jwt.algorithms import OKPAlgorithm
-from ulid import ULID
 
 from cimahi_lakami.cli import migrate_database, seed_catalogue
 from cimahi_lakami.config import LakamiSettings
 from cimahi_lakami.main import create_app
+from cimahi_shared.testing.tokens import Tokens as GatewayTokens
 
 MELONG = "32.77.01.1001"
 CIBABAT = "32.77.03.1002"
@@ -27,44 +23,13 @@ NO_KK = "3277011205900011"
 KID = "lakami-test-key"
 
 
-class Tokens:
-    """Signs access tokens the way the gateway does (EdDSA, claims of docs/architecture.md)."""
+class Tokens(GatewayTokens):
+    """Gateway-shaped access tokens; officers are LAKAMI's, in Melong, by default."""
 
-    def __init__(self, issuer: str, audience: str) -> None:
-        self.issuer = issuer
-        self.audience = audience
-        self.key = Ed25519PrivateKey.generate()
-        public = OKPAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
-        self.jwks = {"keys": [{**public, "kid": KID, "alg": "EdDSA", "use": "sig"}]}
-
-    def sign(self, **claims: Any) -> str:
-        now = int(time.time())
-        payload = {
-            "iss": self.issuer,
-            "aud": self.audience,
-            "typ": "access",
-            "iat": now,
-            "exp": now + 900,
-            "jti": str(ULID()),
-            **claims,
-        }
-        return jwt.encode(payload, self.key, algorithm="EdDSA", headers={"kid": KID})
-
-    def headers(self, **claims: Any) -> dict[str, str]:
-        return {"Authorization": "Bearer " + self.sign(**claims)}
-
-    def citizen(self, sub: str | None = None) -> dict[str, str]:
-        return self.headers(sub=sub or str(ULID()), role="citizen")
-
-    def officer(
-        self, area: str = MELONG, *, agency: str = "lakami", sub: str | None = None
-    ) -> dict[str, str]:
-        return self.headers(
-            sub=sub or str(ULID()), role="officer", agency=agency, area=area, name="Ujang Suherman"
-        )
-
-    def admin(self) -> dict[str, str]:
-        return self.headers(sub=str(ULID()), role="admin")
+    agency = "lakami"
+    default_area = MELONG
+    officer_name = "Ujang Suherman"
+    kid = KID
 
 
 def letter_body(**overrides: Any) -> dict[str, Any]:

@@ -228,3 +228,39 @@ def require_roles(*roles: str) -> Any:
         return principal
 
     return Depends(dependency)
+
+
+class AgencyRoles:
+    """An agency service's role dependencies, with its own refusal messages.
+
+    ``reader`` admits citizens, admins and this agency's officers (object-level rules apply in
+    the service); ``officer`` admits only this agency's officers (other agencies' officers are
+    strangers); ``citizen`` admits only citizens. Use them as ``Depends(roles.officer)``.
+    """
+
+    def __init__(self, agency: str, officer_label: str, reader_message: str) -> None:
+        self.agency = agency
+        self.officer_message = f"Only {officer_label} officers can do this."
+        self.reader_message = reader_message
+
+    def is_officer(self, principal: Principal) -> bool:
+        """An officer of this agency."""
+        return principal.is_officer and principal.agency == self.agency
+
+    async def reader(self, principal: CurrentPrincipal) -> Principal:
+        """A caller who may read this agency's records."""
+        if principal.is_citizen or principal.is_admin or self.is_officer(principal):
+            return principal
+        raise Forbidden(self.reader_message)
+
+    async def officer(self, principal: CurrentPrincipal) -> Principal:
+        """An officer of this agency."""
+        if not self.is_officer(principal):
+            raise Forbidden(self.officer_message)
+        return principal
+
+    async def citizen(self, principal: CurrentPrincipal) -> Principal:
+        """A citizen."""
+        if not principal.is_citizen:
+            raise Forbidden("Only citizens can do this.")
+        return principal

@@ -6,36 +6,18 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from cimahi_shared.auth import CurrentPrincipal, Principal
-from cimahi_shared.errors import Forbidden
+from cimahi_shared.auth import AgencyRoles, Principal
 
 AGENCY = "lakami"
 
 
-def is_lakami_officer(principal: Principal) -> bool:
-    """An officer of this agency (other agencies' officers are strangers here)."""
-    return principal.is_officer and principal.agency == AGENCY
+ROLES = AgencyRoles(AGENCY, "LAKAMI", "Letter requests are not available to your role.")
 
-
-async def reader(principal: CurrentPrincipal) -> Principal:
-    """A caller who may read letter requests (object-level rules apply in the service)."""
-    if principal.is_citizen or principal.is_admin or is_lakami_officer(principal):
-        return principal
-    raise Forbidden("Letter requests are not available to your role.")
-
-
-async def officer(principal: CurrentPrincipal) -> Principal:
-    """A LAKAMI officer."""
-    if not is_lakami_officer(principal):
-        raise Forbidden("Only LAKAMI officers can do this.")
-    return principal
-
-
-async def citizen(principal: CurrentPrincipal) -> Principal:
-    """A citizen."""
-    if not principal.is_citizen:
-        raise Forbidden("Only citizens can do this.")
-    return principal
+is_lakami_officer = ROLES.is_officer
+"""An officer of this agency (other agencies' officers are strangers here)."""
+reader = ROLES.reader
+officer = ROLES.officer
+citizen = ROLES.citizen
 
 
 Reader = Annotated[Principal, Depends(reader)]
