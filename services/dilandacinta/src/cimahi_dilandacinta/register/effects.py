@@ -79,6 +79,26 @@ class Issuance:
     def fields(self) -> dict[str, Any]:
         return self.application.fields
 
+    def person_draft(
+        self,
+        kind: str,
+        person: Person,
+        *,
+        nik: str,
+        kelurahan_code: str,
+        lines: list[tuple[str, str]],
+    ) -> DocumentDraft:
+        """A document held by one person (akta, KTP-el/KIA, biodata), owned by the applicant."""
+        return DocumentDraft(
+            kind=kind,
+            holder_name=person.full_name,
+            holder_nik=nik,
+            kelurahan_code=kelurahan_code,
+            lines=lines,
+            person_id=person.id,
+            owner_sub=self.application.owner_sub,
+        )
+
     async def issue(
         self, draft: DocumentDraft, *, main: bool = False, supersedes: list[str] | None = None
     ) -> Document:
@@ -409,14 +429,12 @@ async def _card_for_person(issuance: Issuance) -> None:
     person = await _person(issuance.session, issuance.application.subject_person_id)
     kind = "kia" if issuance.application.type_code == "kia" else "ktp_el"
     nik = issuance.pii.decrypt(person.nik_encrypted)
-    draft = DocumentDraft(
-        kind=kind,
-        holder_name=person.full_name,
-        holder_nik=nik,
+    draft = issuance.person_draft(
+        kind,
+        person,
+        nik=nik,
         kelurahan_code=person.kelurahan_code,
         lines=_identity_lines(person, nik),
-        person_id=person.id,
-        owner_sub=issuance.application.owner_sub,
     )
     await supersede_for_person(
         issuance.session, person_id=person.id, kinds=[kind], by_document_id=None, now=issuance.now
@@ -481,10 +499,10 @@ async def _birth(issuance: Issuance) -> None:
         )
     )
     await issuance.issue(
-        DocumentDraft(
-            kind="akta_kelahiran",
-            holder_name=child.full_name,
-            holder_nik=nik,
+        issuance.person_draft(
+            "akta_kelahiran",
+            child,
+            nik=nik,
             kelurahan_code=family.kelurahan_code,
             lines=[
                 ("NIK", nik),
@@ -494,8 +512,6 @@ async def _birth(issuance: Issuance) -> None:
                 ("Nama Ayah", f["father_name"]),
                 ("Nama Ibu", f["mother_name"]),
             ],
-            person_id=child.id,
-            owner_sub=issuance.application.owner_sub,
         ),
         main=True,
     )
@@ -559,10 +575,10 @@ async def _death(issuance: Issuance) -> None:
     )
     nik = issuance.pii.decrypt(person.nik_encrypted)
     document = await issuance.issue(
-        DocumentDraft(
-            kind="akta_kematian",
-            holder_name=person.full_name,
-            holder_nik=nik,
+        issuance.person_draft(
+            "akta_kematian",
+            person,
+            nik=nik,
             kelurahan_code=family.kelurahan_code,
             lines=[
                 ("NIK", nik),
@@ -570,8 +586,6 @@ async def _death(issuance: Issuance) -> None:
                 ("Tanggal Kematian", f"{died_on:%d-%m-%Y}"),
                 ("Tempat Kematian", str(issuance.fields.get("place_of_death", ""))),
             ],
-            person_id=person.id,
-            owner_sub=issuance.application.owner_sub,
         ),
         main=True,
     )
@@ -722,14 +736,12 @@ async def _biodata(issuance: Issuance) -> None:
         now=issuance.now,
     )
     await issuance.issue(
-        DocumentDraft(
-            kind="biodata",
-            holder_name=person.full_name,
-            holder_nik=nik,
+        issuance.person_draft(
+            "biodata",
+            person,
+            nik=nik,
             kelurahan_code=person.kelurahan_code,
             lines=_identity_lines(person, nik),
-            person_id=person.id,
-            owner_sub=issuance.application.owner_sub,
         ),
         main=True,
     )
