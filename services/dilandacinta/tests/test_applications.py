@@ -13,10 +13,12 @@ from services.dilandacinta.tests.conftest import CIBABAT, MELONG, Tokens, error_
 from services.dilandacinta.tests.test_applications_helpers import (
     Flow,
     applicant,
+    assert_no_identifiers,
     check_card,
     check_superseded,
     household,
     outbox_events,
+    person,
     pin_clock,
 )
 
@@ -51,7 +53,7 @@ async def test_kk_change_to_issued_supersedes_the_card(app: FastAPI, flow: Flow)
     assert submitted["applicant_nik_masked"] == card.head.nik[:4] + "********" + card.head.nik[-4:]
     assert card.head.nik not in str(submitted)
     tracking_no = submitted["tracking_no"]
-    old_family = (await flow_person(app, card.head.nik)).family_id
+    old_family = (await person(app, card.head.nik)).family_id
 
     verified = await flow.ok(tracking_no, "verify", {"outcome": "accept"})
     assert (verified["status"], verified["unified_status"]) == ("verified", "in_review")
@@ -62,7 +64,7 @@ async def test_kk_change_to_issued_supersedes_the_card(app: FastAPI, flow: Flow)
     assert [h["action"] for h in issued["history"]] == ["submit", "accept", "process", "sign"]
     assert [h["to_status"] for h in issued["history"]][-1] == "issued"
 
-    head = await flow_person(app, card.head.nik)
+    head = await person(app, card.head.nik)
     assert head.family_id != old_family
     assert head.address == "Jl. Melong Raya No. 12"
     members = await check_card(app, head.family_id or "")
@@ -85,20 +87,6 @@ async def test_kk_change_to_issued_supersedes_the_card(app: FastAPI, flow: Flow)
     assert "id.go.cimahikota.dilandacinta.family.card_issued.v1" in types
     assert "id.go.cimahikota.dilandacinta.document.issued.v1" in types
     assert_no_identifiers(events, card)
-
-
-def assert_no_identifiers(events: list[dict[str, Any]], card: Any) -> None:
-    text = str(events)
-    for member in card.members:
-        assert member.nik not in text
-        assert member.name not in text
-    assert card.no_kk not in text
-
-
-async def flow_person(app: FastAPI, nik: str) -> Any:
-    from services.dilandacinta.tests.test_applications_helpers import person
-
-    return await person(app, nik)
 
 
 async def test_rejection_names_missing_items_and_ends_the_workflow(

@@ -235,3 +235,12 @@ async def outbox_events(app: FastAPI) -> list[dict[str, Any]]:
             )
         ).all()
     return [json.loads(row[0]) for row in rows]
+
+
+def assert_no_identifiers(events: list[dict[str, Any]], card: Household) -> None:
+    """No NIK, name or No. KK of the household appears in the events."""
+    text = str(events)
+    for member in card.members:
+        assert member.nik not in text
+        assert member.name not in text
+    assert card.no_kk not in text

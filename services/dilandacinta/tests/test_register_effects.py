@@ -19,6 +19,7 @@ from services.dilandacinta.tests.test_applications_helpers import (
     Flow,
     Household,
     applicant,
+    assert_no_identifiers,
     check_card,
     check_superseded,
     household,
@@ -50,14 +51,6 @@ async def family_of(app: FastAPI, card: Household) -> str:
 
 async def events_named(app: FastAPI, name: str) -> list[dict[str, Any]]:
     return [e for e in await outbox_events(app) if e["type"] == EVENT.format(name)]
-
-
-def assert_no_identifiers(events: list[dict[str, Any]], card: Household) -> None:
-    text = str(events)
-    for member in card.members:
-        assert member.nik not in text
-        assert member.name not in text
-    assert card.no_kk not in text
 
 
 async def test_birth_adds_the_child_with_a_new_nik_and_a_new_card(app: FastAPI, flow: Flow) -> None:
