@@ -19,12 +19,12 @@ from cimahi_gateway.requests.repository import Visibility
 from cimahi_gateway.requests.schemas import RequestListQuery
 from cimahi_shared.auth import Principal
 from cimahi_shared.errors import Forbidden, InvalidInput, NotFound
+from cimahi_shared.regions import CITY_CODE
 
 # Opens the connection a read runs on (see router.reading).
 Reading = Callable[[], AbstractAsyncContextManager[AsyncConnection]]
 
 _KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
-CITY_AREA = "32.77"  # an officer of the whole of Kota Cimahi
 
 
 class RequestNotFound(NotFound):
@@ -46,7 +46,7 @@ def visibility_for(principal: Principal) -> Visibility:
     if principal.is_officer:
         if not principal.agency or not principal.area:
             raise Forbidden("Your officer account has no agency or area.")
-        if principal.area == CITY_AREA:
+        if principal.area == CITY_CODE:
             return Visibility(agency=principal.agency, city_wide=True)
         if _KECAMATAN_CODE.match(principal.area):
             return Visibility(agency=principal.agency, kecamatan=principal.area)

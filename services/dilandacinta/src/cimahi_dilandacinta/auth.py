@@ -17,7 +17,6 @@ from cimahi_shared.auth import AgencyRoles, CurrentPrincipal, Principal
 from cimahi_shared.errors import Forbidden
 
 AGENCY = "dilandacinta"
-CITY_AREA = "32.77"
 HEAD_POSITION = "head"
 IDENTITY_MATCH_SCOPE = "dilandacinta:identity.match"
 

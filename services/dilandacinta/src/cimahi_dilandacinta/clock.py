@@ -7,18 +7,16 @@ aware UTC datetime) and a ``dilandacinta_calendar`` (a ``WorkCalendar``); tests 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import Depends
 
 from cimahi_dilandacinta.config import DilandacintaSettings
 from cimahi_shared.app import RuntimeDep
-from cimahi_shared.calendar import WorkCalendar, default_calendar
+from cimahi_shared.calendar import WorkCalendar, now_and_calendar
 from cimahi_shared.calendar.workdays import WIB
-from cimahi_shared.db import utcnow
 
 CLOCK_EXTRA = "dilandacinta_clock"
 CALENDAR_EXTRA = "dilandacinta_calendar"
@@ -48,15 +46,12 @@ class Clock:
 
 async def current_clock(runtime: RuntimeDep) -> Clock:
     """The HTTP request's clock (pinned ones from the runtime's extras in tests)."""
-    clock = cast(Callable[[], datetime], runtime.extras.get(CLOCK_EXTRA, utcnow))
-    calendar = runtime.extras.get(CALENDAR_EXTRA)
+    now, calendar = now_and_calendar(
+        runtime.extras, clock_key=CLOCK_EXTRA, calendar_key=CALENDAR_EXTRA
+    )
     settings = runtime.settings
     due_soon = settings.due_soon_working_days if isinstance(settings, DilandacintaSettings) else 1
-    return Clock(
-        now=clock(),
-        calendar=calendar if isinstance(calendar, WorkCalendar) else default_calendar(),
-        due_soon_working_days=due_soon,
-    )
+    return Clock(now=now, calendar=calendar, due_soon_working_days=due_soon)
 
 
 ClockDep = Annotated[Clock, Depends(current_clock)]

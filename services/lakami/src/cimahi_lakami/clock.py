@@ -8,12 +8,11 @@ them, ``utcnow`` and ``default_calendar()`` (the packaged holidays or ``$CIMAHI_
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import cast
 
-from cimahi_shared.calendar import WorkCalendar, default_calendar
-from cimahi_shared.db import utcnow
+from cimahi_shared.calendar import WorkCalendar
+from cimahi_shared.calendar import now_and_calendar as _now_and_calendar
 
 CLOCK_EXTRA = "lakami_clock"
 CALENDAR_EXTRA = "lakami_calendar"
@@ -21,6 +20,4 @@ CALENDAR_EXTRA = "lakami_calendar"
 
 def now_and_calendar(extras: Mapping[str, object]) -> tuple[datetime, WorkCalendar]:
     """The current time and the city's calendar (injected ones when the runtime holds them)."""
-    clock = cast(Callable[[], datetime], extras.get(CLOCK_EXTRA, utcnow))
-    calendar = extras.get(CALENDAR_EXTRA)
-    return clock(), calendar if isinstance(calendar, WorkCalendar) else default_calendar()
+    return _now_and_calendar(extras, clock_key=CLOCK_EXTRA, calendar_key=CALENDAR_EXTRA)

@@ -1,5 +1,11 @@
 """Working days in Cimahi: weekends and public holidays excluded, deadlines at the end of a WIB day."""
 
-from cimahi_shared.calendar.workdays import WIB, WorkCalendar, default_calendar, load_holidays
+from cimahi_shared.calendar.workdays import (
+    WIB,
+    WorkCalendar,
+    default_calendar,
+    load_holidays,
+    now_and_calendar,
+)
 
-__all__ = ["WIB", "WorkCalendar", "default_calendar", "load_holidays"]
+__all__ = ["WIB", "WorkCalendar", "default_calendar", "load_holidays", "now_and_calendar"]

@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import cast
+
+from cimahi_shared.db import utcnow
 
 WIB = timezone(timedelta(hours=7), "WIB")
 HOLIDAYS_ENV = "CIMAHI_HOLIDAYS_FILE"
@@ -105,3 +108,17 @@ def _calendar(path: str | None) -> WorkCalendar:
 def default_calendar() -> WorkCalendar:
     """The calendar of this process (``$CIMAHI_HOLIDAYS_FILE`` or the packaged holidays), cached."""
     return _calendar(os.environ.get(HOLIDAYS_ENV) or None)
+
+
+def now_and_calendar(
+    extras: Mapping[str, object], *, clock_key: str, calendar_key: str
+) -> tuple[datetime, WorkCalendar]:
+    """The current time and the city's calendar, or the ones a test pinned in ``extras``.
+
+    A service keeps its clock (a function returning an aware UTC datetime) under ``clock_key``
+    and its ``WorkCalendar`` under ``calendar_key`` in ``runtime.extras``; without them the wall
+    clock and :func:`default_calendar` are used.
+    """
+    clock = cast(Callable[[], datetime], extras.get(clock_key, utcnow))
+    calendar = extras.get(calendar_key)
+    return clock(), calendar if isinstance(calendar, WorkCalendar) else default_calendar()
