@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from cimahi_dilandacinta.cli import migrate_database
 from cimahi_dilandacinta.config import DilandacintaSettings
 from cimahi_dilandacinta.main import create_app
+from cimahi_shared.testing.fixtures import migrated_copy
 from cimahi_shared.testing.tokens import Tokens as GatewayTokens
 
 CITY = "32.77"
@@ -34,8 +35,9 @@ class Tokens(GatewayTokens):
 @pytest.fixture
 async def migrated_url(database_url: str) -> str:
     """The test database with DILANDACINTA's real migrations applied."""
-    await asyncio.to_thread(migrate_database, database_url)
-    return database_url
+    return await asyncio.to_thread(
+        migrated_copy, database_url, key="dilandacinta", prepare=migrate_database
+    )
 
 
 @pytest.fixture

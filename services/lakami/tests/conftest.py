@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from cimahi_lakami.cli import migrate_database, seed_catalogue
 from cimahi_lakami.config import LakamiSettings
 from cimahi_lakami.main import create_app
+from cimahi_shared.testing.fixtures import migrated_copy
 from cimahi_shared.testing.tokens import Tokens as GatewayTokens
 
 MELONG = "32.77.01.1001"
@@ -55,9 +56,14 @@ def letter_body(**overrides: Any) -> dict[str, Any]:
 @pytest.fixture
 async def migrated_url(database_url: str) -> str:
     """The test database with LAKAMI's real migrations applied and the catalogue seeded."""
-    await asyncio.to_thread(migrate_database, database_url)
-    await seed_catalogue(database_url)
-    return database_url
+    return await asyncio.to_thread(
+        migrated_copy, database_url, key="lakami", prepare=_migrate_and_seed
+    )
+
+
+def _migrate_and_seed(database_url: str) -> None:
+    migrate_database(database_url)
+    asyncio.run(seed_catalogue(database_url))
 
 
 @pytest.fixture

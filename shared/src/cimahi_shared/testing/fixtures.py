@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import atexit
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +54,33 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     require_postgres()
     with throwaway_database() as url:
         yield url
+
+
+_SQLITE_TEMPLATES: dict[str, Path] = {}
+
+
+def migrated_copy(database_url: str, *, key: str, prepare: Callable[[str], None]) -> str:
+    """Fill the fresh test database ``database_url`` with what ``prepare(url)`` writes.
+
+    On SQLite ``prepare`` (a member's migrations, its seed data) runs once per test session and
+    ``key`` on a template file, and each test gets a copy of the file (0.3 s -> 1 ms). On
+    PostgreSQL it runs on each test's database: ``CREATE DATABASE ... TEMPLATE`` measured no
+    faster than migrating there (0.1-0.6 s either way on this machine type, disk-bound).
+    Returns ``database_url``.
+    """
+    if not database_url.startswith("sqlite"):
+        prepare(database_url)
+        return database_url
+    template = _SQLITE_TEMPLATES.get(key)
+    if template is None:
+        folder = Path(tempfile.mkdtemp(prefix=f"cimahi-template-{key}-"))
+        atexit.register(shutil.rmtree, folder, True)
+        template = folder / "template.sqlite3"
+        prepare(f"sqlite+aiosqlite:///{template}")
+        _SQLITE_TEMPLATES[key] = template
+    target = database_url.partition(":///")[2]
+    shutil.copyfile(template, target)
+    wal = template.with_name(template.name + "-wal")  # not checkpointed yet: it holds data too
+    if wal.exists():
+        shutil.copyfile(wal, target + "-wal")
+    return database_url
