@@ -12,6 +12,10 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 export UV_LINK_MODE := copy
 RUN := $(UV) run --frozen
+# The suite runs on TEST_WORKERS processes (pytest-xdist), whole test files per worker so a
+# module's platform (e2e) starts once; TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+XDIST := $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadfile)
 
 .PHONY: help install run test test-fast lint format typecheck migrate seed clean bench bench-quick
 
@@ -30,10 +34,10 @@ run: install ## Start the whole platform locally (NATS, services, gateway on :80
 	@$(RUN) cimahi run
 
 test: install ## Run the whole test suite (PostgreSQL tests skip without PostgreSQL unless CIMAHI_REQUIRE_POSTGRES=1)
-	@$(RUN) pytest $(PYTEST_ARGS)
+	@$(RUN) pytest $(XDIST) $(PYTEST_ARGS)
 
 test-fast: install ## Run the tests without the end-to-end ones
-	@$(RUN) pytest -m "not e2e" $(PYTEST_ARGS)
+	@$(RUN) pytest $(XDIST) -m "not e2e" $(PYTEST_ARGS)
 
 lint: install ## ruff format check, ruff, mypy --strict, import-linter
 	@$(RUN) ruff format --check .

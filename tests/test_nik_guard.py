@@ -126,6 +126,27 @@ class TestGuardFailsTheSession:
         result.assert_outcomes(passed=1)
         assert NIK not in result.stdout.str()
 
+    def test_a_raw_nik_in_a_worker_fails_an_xdist_session(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(
+            test_leaky=f"""
+            import logging
+
+            def test_passes_but_logs_a_nik():
+                logging.getLogger("cimahi.leaky").warning("nik %s", "{NIK}")
+
+            def test_clean():
+                pass
+            """
+        )
+        result = pytester.runpytest_subprocess(
+            "-p", "cimahi_shared.testing.nik_guard", "-n", "2", "-p", "xdist"
+        )
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        result.stdout.fnmatch_lines(
+            ["*log record of 'cimahi.leaky' in test_leaky.py::test_passes_but_logs_a_nik*"]
+        )
+        assert NIK not in result.stdout.str()
+
     def test_a_clean_session_and_an_expected_nik_pass(self, pytester: pytest.Pytester) -> None:
         pytester.makepyfile(
             test_clean=f"""

@@ -232,10 +232,27 @@ def config_guard(config: pytest.Config) -> NikGuard | None:
     return entry[0] if entry else None
 
 
+_WORKER_OUTPUT_KEY = "cimahi_nik_offences"
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     guard = config_guard(session.config)
+    worker_output = getattr(session.config, "workeroutput", None)
+    if guard is not None and worker_output is not None:
+        # A pytest-xdist worker: hand the offences to the controller, which fails the session.
+        worker_output[_WORKER_OUTPUT_KEY] = [vars(o) for o in guard.offences]
+        return
     if guard is not None and guard.offences and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """pytest-xdist controller: collect the offences a worker found."""
+    guard = config_guard(node.config)
+    output = getattr(node, "workeroutput", None) or {}
+    if guard is not None:
+        guard.offences.extend(Offence(**o) for o in output.get(_WORKER_OUTPUT_KEY, []))
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
