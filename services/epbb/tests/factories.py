@@ -18,8 +18,8 @@ from cimahi_shared.identifiers import mask_nik
 from cimahi_shared.pii import PiiCipher
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
-ANI_NIK = "3277014506900001"
-BUDI_NIK = "3277011203850002"
+ANI_NIK = "3277015205900001"  # the gateway's demo citizens
+BUDI_NIK = "3277030308850002"
 # NOP kecamatan 010 = 32.77.01 (Cimahi Selatan), kelurahan 001 = Melong.
 MELONG_NOP = "327701000100100010"
 MELONG = "32.77.01.1001"

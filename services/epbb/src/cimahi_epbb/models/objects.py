@@ -69,12 +69,15 @@ class TaxObjectChange(Base):
 
 
 class ObjectLink(Base):
-    """A citizen's account linked to a tax object they pay (proved with NOP + the taxpayer's NIK)."""
+    """The citizen account linked to a tax object (proved with NOP + the taxpayer's NIK).
+
+    One account per object: the taxpayer's. A change of taxpayer (mutasi) removes the link.
+    """
 
     __tablename__ = "object_links"
 
-    owner_sub: Mapped[str] = mapped_column(String(64), primary_key=True)
-    nop: Mapped[str] = mapped_column(String(18), primary_key=True, index=True)
+    nop: Mapped[str] = mapped_column(String(18), primary_key=True)
+    owner_sub: Mapped[str] = mapped_column(String(64), index=True)
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -165,13 +165,13 @@ def upgrade() -> None:
 
     op.create_table(
         "object_links",
-        sa.Column("owner_sub", sa.String(length=64), nullable=False),
         sa.Column("nop", sa.String(length=18), nullable=False),
+        sa.Column("owner_sub", sa.String(length=64), nullable=False),
         sa.Column("linked_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("owner_sub", "nop", name=op.f("pk_object_links")),
+        sa.PrimaryKeyConstraint("nop", name=op.f("pk_object_links")),
     )
     with op.batch_alter_table("object_links", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_object_links_nop"), ["nop"], unique=False)
+        batch_op.create_index(batch_op.f("ix_object_links_owner_sub"), ["owner_sub"], unique=False)
 
     op.create_table(
         "payment_channels",
@@ -603,7 +603,7 @@ def downgrade() -> None:
     op.drop_table("receipt_counters")
     op.drop_table("payment_channels")
     with op.batch_alter_table("object_links", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_object_links_nop"))
+        batch_op.drop_index(batch_op.f("ix_object_links_owner_sub"))
 
     op.drop_table("object_links")
     with op.batch_alter_table("object_claim_attempts", schema=None) as batch_op:
