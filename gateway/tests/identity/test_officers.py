@@ -9,7 +9,7 @@ import jwt
 import pytest
 from sqlalchemy import func, select
 
-from cimahi_gateway.identity import service
+from cimahi_gateway.identity import repository, service
 from cimahi_gateway.identity.models import User
 
 ADMIN_PASSWORD = "sandi-admin-123"
@@ -165,3 +165,76 @@ class TestCreateOfficerFunction:
                 )
                 assert (user.area, user.position) == (area, "head")
             await session.commit()
+
+
+class TestBapendaDemoData:
+    """The demo seed gives E-PBB its officers and its payment channels' machine clients."""
+
+    async def test_bapenda_officer_and_head_work_city_wide(self, idp: Any) -> None:
+        async with idp.session() as session:
+            await service.ensure_demo_users(session, idp.runtime.pii)
+            await session.commit()
+        for username, position in (("petugas.bapenda", None), ("kaban.bapenda", "head")):
+            response = await idp.password_token(username, service.DEMO_PASSWORD)
+            assert response.status_code == 200, response.text
+            claims = _claims(response.json()["access_token"])
+            assert (claims["role"], claims["agency"], claims["area"]) == (
+                "officer",
+                "epbb",
+                "32.77",
+            )
+            assert claims.get("position") == position
+
+    async def test_channel_clients_get_epbb_channel_tokens_with_their_fixed_secrets(
+        self, idp: Any
+    ) -> None:
+        for _ in range(2):  # idempotent
+            async with idp.session() as session:
+                clients = await service.ensure_demo_clients(session)
+                await session.commit()
+        assert [c.client_id for c in clients] == ["bank-bjb-demo", "qris-demo", "pos-demo"]
+        for demo in service.DEMO_CLIENTS:
+            response = await idp.client.post(
+                "/oauth/token",
+                data={
+                    "grant_type": "client_credentials",
+                    "client_id": demo.client_id,
+                    "client_secret": demo.secret,
+                    "scope": "epbb:channel",
+                },
+            )
+            assert response.status_code == 200, response.text
+            claims = _claims(response.json()["access_token"])
+            assert (claims["role"], claims["client_id"], claims["scope"]) == (
+                "client",
+                demo.client_id,
+                "epbb:channel",
+            )
+        wrong = await idp.client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "bank-bjb-demo",
+                "client_secret": service.DEMO_CLIENTS[1].secret,
+            },
+        )
+        assert wrong.status_code == 401
+        broader = await idp.client.post(
+            "/oauth/token",
+            data={
+                "grant_type": "client_credentials",
+                "client_id": "bank-bjb-demo",
+                "client_secret": service.DEMO_CLIENTS[0].secret,
+                "scope": "epbb:channel requests:read",
+            },
+        )
+        assert broader.status_code == 400
+        assert broader.json()["error"] == "invalid_scope"
+
+    async def test_the_seed_creates_the_channel_clients_with_the_accounts(self, idp: Any) -> None:
+        async with idp.session() as session:
+            await service.ensure_demo_users(session, idp.runtime.pii)
+            await session.commit()
+        async with idp.session() as session:
+            for demo in service.DEMO_CLIENTS:
+                assert await repository.find_client(session, demo.client_id) is not None

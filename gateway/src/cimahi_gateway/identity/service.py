@@ -484,12 +484,67 @@ _DEMO_OFFICERS = (
         "DILANDACINTA head of Dinas, the whole city (signs documents)",
         position="head",
     ),
+    # Bapenda (property tax, E-PBB) works city-wide: its officer reads objects and bills and
+    # verifies taxpayer requests; its head (Kepala Badan) decides objections.
+    _DemoOfficer(
+        "petugas.bapenda",
+        "Petugas Bapenda",
+        "epbb",
+        CITY_AREA,
+        "E-PBB (Bapenda) officer, the whole city (tax objects, bills, taxpayer requests)",
+    ),
+    _DemoOfficer(
+        "kaban.bapenda",
+        "Kepala Bapenda",
+        "epbb",
+        CITY_AREA,
+        "E-PBB head of Bapenda, the whole city (decides objections)",
+        position="head",
+    ),
 )
 
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
     *(DemoLogin("citizen", c.email, DEMO_PASSWORD, c.description) for c in _DEMO_CITIZENS),
     *(DemoLogin("officer", o.username, DEMO_PASSWORD, o.description) for o in _DEMO_OFFICERS),
     DemoLogin("admin", "admin", DEMO_PASSWORD, "platform administrator"),
+)
+
+
+@dataclass(frozen=True)
+class DemoClient:
+    """A demo machine client (client_credentials) with a fixed development secret."""
+
+    client_id: str
+    secret: str
+    name: str
+    scopes: tuple[str, ...]
+    description: str
+
+
+# The simulated payment channels of E-PBB (its demo channels carry the same client ids). The
+# secrets are fixed so the README's walkthrough works on every machine: development only.
+DEMO_CLIENTS: tuple[DemoClient, ...] = (
+    DemoClient(
+        "bank-bjb-demo",
+        CLIENT_SECRET_PREFIX + "demo-bank-bjb-2026",
+        "Bank BJB (demo payment channel)",
+        ("epbb:channel",),
+        "E-PBB channel 'bjb' (bank, virtual account)",
+    ),
+    DemoClient(
+        "qris-demo",
+        CLIENT_SECRET_PREFIX + "demo-qris-2026",
+        "QRIS (demo payment channel)",
+        ("epbb:channel",),
+        "E-PBB channel 'qris' (QRIS)",
+    ),
+    DemoClient(
+        "pos-demo",
+        CLIENT_SECRET_PREFIX + "demo-pos-2026",
+        "Pos Indonesia (demo payment channel)",
+        ("epbb:channel",),
+        "E-PBB channel 'pos' (post office)",
+    ),
 )
 
 
@@ -511,8 +566,34 @@ def demo_citizen_registrations() -> list[CitizenRegistration]:
     ]
 
 
+async def ensure_demo_clients(session: AsyncSession) -> list[MachineClient]:
+    """Create the demo machine clients that do not exist yet, with their fixed secrets (idempotent)."""
+    clients: list[MachineClient] = []
+    for demo in DEMO_CLIENTS:
+        client = await repository.find_client(session, demo.client_id)
+        if client is None:
+            client = await repository.add_client(
+                session,
+                MachineClient(
+                    id=str(ULID()),
+                    client_id=demo.client_id,
+                    name=demo.name,
+                    secret_hash=hash_client_secret(demo.secret),
+                    scopes=" ".join(sorted(demo.scopes)),
+                    created_at=utcnow(),
+                ),
+            )
+        clients.append(client)
+    return clients
+
+
 async def ensure_demo_users(session: AsyncSession, pii: PiiCipher) -> list[User]:
-    """Create the demo accounts that do not exist yet (idempotent); returns all of them."""
+    """Create the demo accounts (and demo machine clients) that do not exist yet; returns the accounts.
+
+    The demo machine clients (:data:`DEMO_CLIENTS`) come with the accounts so that every seed
+    (``cimahi seed``, ``python -m cimahi_gateway seed``) creates them.
+    """
+    await ensure_demo_clients(session)
     users: list[User] = []
     for data in demo_citizen_registrations():
         existing = await repository.find_user_by_nik_hash(session, pii.lookup_hash(data.nik))
