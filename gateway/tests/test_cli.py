@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from cimahi_gateway.cli import app, migrate_gateway
+from cimahi_gateway.cli import app, migrate_gateway, print_banner
+from cimahi_gateway.identity import service as identity
+from cimahi_gateway.platform import SERVICES, PlatformPlan
 from cimahi_shared.db import create_engine
 
 
@@ -158,3 +160,34 @@ class TestClientCommand:
         assert stored == 1
         dump = str(_scalar(gateway_db, "SELECT group_concat(secret_hash) FROM identity_clients"))
         assert secret not in dump
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.said: list[str] = []
+
+    def say(self, text: str) -> None:
+        self.said.append(text)
+
+
+class TestBanner:
+    def test_banner_shows_epbb_the_bapenda_logins_and_the_channel_credentials(
+        self, tmp_path: Path
+    ) -> None:
+        plan = PlatformPlan(
+            var_dir=tmp_path,
+            gateway_port=18000,
+            nats_port=14222,
+            service_ports={s.code: 18100 + n for n, s in enumerate(SERVICES, start=1)},
+        )
+        recorder = _Recorder()
+        print_banner(recorder, plan)  # type: ignore[arg-type]
+        banner = "\n".join(recorder.said)
+        assert "http://127.0.0.1:18000/api/epbb/" in banner
+        assert "E-PBB" in banner
+        for login in ("petugas.bapenda", "kaban.bapenda", "Cimahi-Demo-2026"):
+            assert login in banner
+        for client in identity.DEMO_CLIENTS:
+            assert client.client_id in banner
+            assert client.secret in banner
+        assert "epbb:channel" in banner

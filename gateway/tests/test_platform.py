@@ -34,3 +34,14 @@ class TestPlatformEnvironment:
         plan = _plan(tmp_path)
         plan.extra_env["GATEWAY_DILANDACINTA_URL"] = ""
         assert plan.env()["GATEWAY_DILANDACINTA_URL"] == ""
+
+    def test_epbb_runs_with_the_others_and_links_receipts_through_the_gateway(
+        self, tmp_path: Path
+    ) -> None:
+        plan = _plan(tmp_path)
+        env = plan.env()
+        assert json.loads(env["GATEWAY_UPSTREAMS"])["epbb"] == plan.service_url("epbb")
+        assert env["EPBB_PUBLIC_BASE_URL"] == "http://127.0.0.1:18000/api/epbb"
+        assert env["EPBB_DATABASE_URL"].endswith("epbb.sqlite3")
+        assert env["EPBB_JWKS_URL"] == "http://127.0.0.1:18000/.well-known/jwks.json"
+        assert env["EPBB_TOKEN_ISSUER"] == plan.gateway_url

@@ -94,7 +94,8 @@ def platform(
             nats_port=free_port(),
             service_ports={s.code: free_port() for s in SERVICES},
             database_urls=database_urls,
-            extra_env={"GATEWAY_OUTBOX_POLL_SECONDS": "0.2"},
+            # E-PBB's demo seed stays small here (120,000 objects in `make run`).
+            extra_env={"GATEWAY_OUTBOX_POLL_SECONDS": "0.2", "EPBB_DEMO_OBJECTS": "300"},
             access_log=True,
         )
         try:

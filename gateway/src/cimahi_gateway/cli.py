@@ -236,6 +236,14 @@ def print_banner(sup: Supervisor, plan: PlatformPlan) -> None:
         lines.append(
             f"   {login.role:<8} {login.username:<22} {login.password:<18} {login.description}"
         )
+    lines.append("")
+    lines.append(" Demo payment channels of E-PBB (client_credentials at /oauth/token):")
+    for client in identity.DEMO_CLIENTS:
+        lines.append(
+            f"   {client.client_id:<14} {client.secret:<30} scope {' '.join(client.scopes)}"
+            f"  {client.description}"
+        )
+    lines.append("   Callback signing secrets and the payment protocol: docs/epbb.md")
     lines += ["", " Ctrl-C stops everything.", "=" * 72, ""]
     sup.say("\n".join(lines))
 

@@ -40,6 +40,13 @@ SERVICES: tuple[AgencyService, ...] = (
         8102,
         "DILANDACINTA - population register and documents (Disdukcapil)",
     ),
+    AgencyService(
+        "epbb",
+        "cimahi_epbb",
+        "EPBB_",
+        8103,
+        "E-PBB - property tax objects, bills and payments (Bapenda)",
+    ),
 )
 
 GATEWAY_PORT = 8000
@@ -88,6 +95,8 @@ class PlatformPlan:
             "GATEWAY_DILANDACINTA_URL": self.service_url("dilandacinta"),
             # Documents carry verification links through the front door, not the service port.
             "DILANDACINTA_PUBLIC_BASE_URL": self.gateway_url + "/api/dilandacinta",
+            # Tax receipts' QR codes and verification links, likewise.
+            "EPBB_PUBLIC_BASE_URL": self.gateway_url + "/api/epbb",
         }
         for svc in SERVICES:
             p = svc.env_prefix
