@@ -1,0 +1,353 @@
+"""Bill inquiry's rules: an object's bills priced on a day for its taxpayer, officers, the public.
+
+Every amount comes from ``bills.inquiry.inquire`` (the computation payment channels get too).
+Who may see a bill is who may see its object (``objects.service.visible_object``); officers'
+and admins' reads are logged with their purpose, one row per object.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cimahi_epbb.access_log import log_reads
+from cimahi_epbb.bills.formula import DueAmounts
+from cimahi_epbb.bills.inquiry import UNPAID, BillDue, Inquiry, inquire, price
+from cimahi_epbb.bills.schemas import BillAmounts, BillStatus, BillVersion, ExplanationLine
+from cimahi_epbb.models import Bill, TaxObject
+from cimahi_epbb.objects import repository
+from cimahi_epbb.objects.repository import BillFilter
+from cimahi_epbb.objects.service import ObjectNotFound, visible_object
+from cimahi_epbb.rules.service import RulesInForce, rules_for
+from cimahi_shared.auth import Principal
+from cimahi_shared.errors import NotFound
+
+LIST_STATUSES = ("unpaid", "overdue", "paid", "reduced-to-zero")
+
+
+class BillNotFound(NotFound):
+    """Unknown bill id, or a bill of an object the caller may not see (one answer for both)."""
+
+    def __init__(self) -> None:
+        super().__init__("No bill with this id is known to you.")
+
+
+def bill_status(bill: Bill, due: DueAmounts | None) -> BillStatus:
+    """A bill's status as the taxpayer sees it on the day ``due`` was priced for."""
+    if bill.status == "paid":
+        return "paid"
+    if bill.status == "superseded" or bill.status == "cancelled":
+        return bill.status  # type: ignore[return-value]
+    if due is None:
+        return "unpaid"
+    if due.principal - due.reduction <= 0:
+        return "reduced-to-zero"
+    return "overdue" if due.overdue else "unpaid"
+
+
+def _paid(bill: Bill, key: str) -> int:
+    value = (bill.paid_breakdown or {}).get(key, 0)
+    return int(value) if isinstance(value, int | str) else 0
+
+
+def amounts(bill: Bill, due: DueAmounts | None) -> dict[str, Any]:
+    """The fields of ``BillAmounts``: priced on the day when unpaid, as paid when paid."""
+    data: dict[str, Any] = {
+        "id": bill.id,
+        "tax_year": bill.tax_year,
+        "sppt_number": bill.sppt_number,
+        "version": bill.version,
+        "status": bill_status(bill, due),
+        "due_date": bill.due_date,
+        "principal": bill.principal,
+        "granted_reduction": bill.granted_reduction,
+        "paid_at": bill.paid_at,
+        "paid_amount": bill.paid_amount,
+        "receipt_ntpd": bill.receipt_ntpd,
+    }
+    if due is not None:
+        data |= {
+            "reduction": due.reduction,
+            "reduction_reason": due.reduction_reason,
+            "discount": due.discount,
+            "penalty_months": due.penalty_months,
+            "penalty": due.penalty,
+            "penalty_waived": due.penalty_waived,
+            "total_due": due.total,
+        }
+    else:
+        breakdown = bill.paid_breakdown or {}
+        reason = breakdown.get("reduction_reason")
+        data |= {
+            "reduction": _paid(bill, "reduction"),
+            "reduction_reason": reason if isinstance(reason, str) else None,
+            "discount": _paid(bill, "discount"),
+            "penalty_months": _paid(bill, "penalty_months"),
+            "penalty": _paid(bill, "penalty"),
+            "penalty_waived": _paid(bill, "penalty_waived"),
+            "total_due": 0,
+        }
+    return data
+
+
+def bill_amounts(item: BillDue) -> BillAmounts:
+    """The API view of one priced bill."""
+    return BillAmounts.model_validate(amounts(item.bill, item.due))
+
+
+# --- an object's bills ---
+
+
+async def object_bills(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    nop: str,
+    on: date,
+    purpose: str,
+    now: datetime,
+) -> Inquiry:
+    """Every current bill of an object the caller may see, priced on ``on`` (officers' reads logged)."""
+    await visible_object(session, principal=principal, nop=nop)
+    inquiry = await inquire(session, nop=nop, on=on)
+    log_reads(
+        session,
+        principal,
+        resource="bill",
+        refs=[(nop, f"{nop}@{on.isoformat()}")],
+        action="read",
+        purpose=purpose,
+        now=now,
+    )
+    return inquiry
+
+
+async def public_bills(session: AsyncSession, *, nop: str, on: date) -> tuple[TaxObject, Inquiry]:
+    """The object and its bills priced on ``on``, for the public inquiry (caller masks the data)."""
+    obj = await repository.get_object(session, nop)
+    if obj is None:
+        raise ObjectNotFound
+    return obj, await inquire(session, nop=nop, on=on)
+
+
+# --- one bill ---
+
+
+@dataclass(frozen=True, slots=True)
+class BillView:
+    """One bill version with what it costs on a day, its explanation and its year's versions."""
+
+    bill: Bill
+    due: DueAmounts | None
+    explanation: list[ExplanationLine]
+    versions: list[BillVersion]
+
+
+def _own_explanation(bill: Bill, due: DueAmounts | None) -> list[ExplanationLine]:
+    """The computation stored with the bill, line by line, then the day's amounts."""
+    c = bill.computation
+    lines = [
+        ExplanationLine(
+            key="land_njop",
+            label="NJOP bumi / land value",
+            formula=f"{c.get('land_area')} m2 x Rp{c.get('land_njop_per_m2')} ({c.get('land_class')})",
+            amount=c.get("land_njop"),
+        ),
+        ExplanationLine(
+            key="building_njop",
+            label="NJOP bangunan / building value",
+            formula=f"{c.get('building_area')} m2 x Rp{c.get('building_njop_per_m2')} "
+            f"({c.get('building_class') or '-'})",
+            amount=c.get("building_njop"),
+        ),
+        ExplanationLine(key="njop", label="NJOP", formula="bumi + bangunan", amount=c.get("njop")),
+        ExplanationLine(key="njoptkp", label="NJOPTKP", amount=c.get("njoptkp")),
+        ExplanationLine(
+            key="taxable_njop",
+            label="NJOP kena pajak / taxable value",
+            formula="NJOP - NJOPTKP",
+            amount=c.get("taxable_njop"),
+        ),
+        ExplanationLine(
+            key="principal",
+            label="PBB terutang (pokok) / principal",
+            formula=f"{c.get('tariff')} x {c.get('njop_percent')} x NJOP kena pajak "
+            f"(minimum Rp{c.get('minimum_tax', 0)})",
+            amount=bill.principal,
+        ),
+    ]
+    if bill.granted_reduction:
+        lines.append(
+            ExplanationLine(
+                key="granted_reduction",
+                label="Pengurangan dikabulkan / reduction granted",
+                amount=bill.granted_reduction,
+            )
+        )
+    if due is not None:
+        lines += [
+            ExplanationLine(
+                key="reduction",
+                label="Pengurangan / reduction",
+                formula=due.reduction_reason,
+                amount=-due.reduction,
+            ),
+            ExplanationLine(key="discount", label="Diskon / early discount", amount=-due.discount),
+            ExplanationLine(
+                key="penalty",
+                label="Denda / late penalty",
+                formula=f"{due.penalty_months} bulan / months",
+                amount=due.penalty,
+            ),
+            ExplanationLine(
+                key="penalty_waived",
+                label="Denda dihapus / penalty waived",
+                amount=-due.penalty_waived,
+            ),
+            ExplanationLine(key="total", label="Jumlah / total due", amount=due.total),
+        ]
+    return lines
+
+
+def explanation(
+    bill: Bill, in_force: RulesInForce | None, due: DueAmounts | None
+) -> list[ExplanationLine]:
+    """The bill line by line: ``bills.explain`` when present, else the stored computation."""
+    try:
+        module = importlib.import_module("cimahi_epbb.bills.explain")
+        lines = module.explain(bill, in_force.rules if in_force else None, due)
+        return [ExplanationLine.model_validate(line, from_attributes=True) for line in lines]
+    except (ImportError, AttributeError, TypeError, ValueError, ValidationError):
+        return _own_explanation(bill, due)
+
+
+def _version(b: Bill) -> BillVersion:
+    return BillVersion(
+        id=b.id,
+        version=b.version,
+        sppt_number=b.sppt_number,
+        status=b.status,
+        is_current=b.is_current,
+        principal=b.principal,
+        granted_reduction=b.granted_reduction,
+        reason=b.reason,
+        request_id=b.request_id,
+        issued_at=b.issued_at,
+        superseded_by_id=b.superseded_by_id,
+    )
+
+
+async def read_bill(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    bill_id: str,
+    on: date,
+    purpose: str,
+    now: datetime,
+) -> BillView:
+    """One bill version (current or old) of an object the caller may see, priced on ``on``."""
+    bill = await repository.get_bill(session, bill_id)
+    if bill is None:
+        raise BillNotFound
+    try:
+        await visible_object(session, principal=principal, nop=bill.nop)
+    except ObjectNotFound:
+        raise BillNotFound from None
+    in_force = None
+    due = None
+    if bill.status == UNPAID and bill.is_current:
+        in_force = await rules_for(session, bill.tax_year)
+        due = price(bill, in_force, on)
+    versions = await repository.bill_versions(session, nop=bill.nop, tax_year=bill.tax_year)
+    log_reads(
+        session,
+        principal,
+        resource="bill",
+        refs=[(bill.nop, bill.id)],
+        action="read",
+        purpose=purpose,
+        now=now,
+    )
+    return BillView(bill, due, explanation(bill, in_force, due), [_version(v) for v in versions])
+
+
+# --- officers' list ---
+
+
+@dataclass(frozen=True, slots=True)
+class BillQuery:
+    """Filters of the officers' bill list."""
+
+    on: date
+    tax_year: int | None = None
+    kelurahan_code: str | None = None
+    status: str | None = None
+    cursor: tuple[str, int] | None = None
+    limit: int = 50
+
+
+def _filter(principal: Principal, query: BillQuery) -> BillFilter:
+    states: tuple[str, ...] = ("unpaid", "paid")
+    due_before = due_from = None
+    if query.status == "paid":
+        states = ("paid",)
+    elif query.status == "overdue":
+        states, due_before = ("unpaid",), query.on
+    elif query.status == "unpaid":
+        states, due_from = ("unpaid",), query.on
+    elif query.status == "reduced-to-zero":
+        states = ("unpaid",)
+    return BillFilter(
+        area=None if principal.is_admin else (principal.area or "-"),
+        tax_year=query.tax_year,
+        kelurahan_code=query.kelurahan_code,
+        states=states,
+        due_before=due_before,
+        due_from=due_from,
+        after=query.cursor,
+        limit=query.limit,
+    )
+
+
+async def list_bills(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    query: BillQuery,
+    purpose: str,
+    now: datetime,
+) -> tuple[list[tuple[Bill, TaxObject, DueAmounts | None]], str | None]:
+    """A page of current bills of the officer's area (admins: the city), priced on ``query.on``.
+
+    ``status`` filters what the taxpayer would see on the day; a page may hold fewer than
+    ``limit`` items when bills reduced to zero are left out of ``unpaid``/``overdue`` (the
+    cursor still moves on).
+    """
+    rows = await repository.list_bills(session, _filter(principal, query))
+    rules: dict[int, RulesInForce] = {}
+    out: list[tuple[Bill, TaxObject, DueAmounts | None]] = []
+    for bill, obj in rows:
+        due = None
+        if bill.status == UNPAID:
+            if bill.tax_year not in rules:
+                rules[bill.tax_year] = await rules_for(session, bill.tax_year)
+            due = price(bill, rules[bill.tax_year], query.on)
+        if query.status is None or bill_status(bill, due) == query.status:
+            out.append((bill, obj, due))
+    log_reads(
+        session,
+        principal,
+        resource="bill",
+        refs=[(bill.nop, bill.id) for bill, _, _ in out],
+        action="list",
+        purpose=purpose,
+        now=now,
+    )
+    last = rows[-1][0] if len(rows) == query.limit else None
+    return out, (f"{last.nop}-{last.tax_year}" if last else None)
