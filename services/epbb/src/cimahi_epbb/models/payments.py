@@ -127,6 +127,9 @@ class CallbackReplay(Base):
     channel_code: Mapped[str] = mapped_column(String(32), primary_key=True)
     message_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    body_sha256: Mapped[str | None] = mapped_column(
+        String(64), comment="SHA-256 of the raw body: a replayed id with another body is refused"
+    )
 
 
 class Reconciliation(Base):
@@ -143,7 +146,10 @@ class Reconciliation(Base):
     matched_amount: Mapped[int] = mapped_column(BigInteger)
     differences: Mapped[list[dict[str, Any]]] = mapped_column(
         JSON,
-        comment="kind (missing_in_channel | missing_here | amount_differs), reference, amounts",
+        comment=(
+            "kind (missing_in_channel | missing_here | amount_differs | duplicate_in_file),"
+            " channel_reference, ours, theirs"
+        ),
     )
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

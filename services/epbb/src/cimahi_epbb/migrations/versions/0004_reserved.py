@@ -1,10 +1,13 @@
-"""Reserved for changes to payments, receipts and reconciliation (issue 6, work in progress); empty until then.
+"""Payments: a callback's webhook-id remembers the SHA-256 of its body (a replay with another body is refused).
 
 Revision ID: 0004
 Revises: 0003
 """
 
 from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -13,8 +16,41 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("callback_replays", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column(
+                "body_sha256",
+                sa.String(length=64),
+                nullable=True,
+                comment="SHA-256 of the raw body: a replayed id with another body is refused",
+            )
+        )
+    with op.batch_alter_table("reconciliations", schema=None) as batch_op:
+        batch_op.alter_column(
+            "differences",
+            existing_type=sa.JSON(),
+            existing_nullable=False,
+            comment=(
+                "kind (missing_in_channel | missing_here | amount_differs | duplicate_in_file),"
+                " channel_reference, ours, theirs"
+            ),
+            existing_comment=(
+                "kind (missing_in_channel | missing_here | amount_differs), reference, amounts"
+            ),
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("reconciliations", schema=None) as batch_op:
+        batch_op.alter_column(
+            "differences",
+            existing_type=sa.JSON(),
+            existing_nullable=False,
+            comment="kind (missing_in_channel | missing_here | amount_differs), reference, amounts",
+            existing_comment=(
+                "kind (missing_in_channel | missing_here | amount_differs | duplicate_in_file),"
+                " channel_reference, ours, theirs"
+            ),
+        )
+    with op.batch_alter_table("callback_replays", schema=None) as batch_op:
+        batch_op.drop_column("body_sha256")
