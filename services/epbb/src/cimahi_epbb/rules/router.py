@@ -1,7 +1,96 @@
-"""E-PBB HTTP API: rules (work in progress)."""
+"""Tax-year rules (public reading, admin versions) and bill runs (admin).
+
+``GET /v1/tax-years``, ``GET /v1/tax-years/{year}/rules``, ``POST /v1/admin/tax-years/{year}/rules``
+and ``POST /v1/admin/bill-runs``.
+"""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-router = APIRouter()
+from cimahi_epbb.auth import Admin
+from cimahi_epbb.bills.generation import generate_bills
+from cimahi_epbb.clock import ClockDep
+from cimahi_epbb.rules import service
+from cimahi_epbb.rules.schemas import (
+    BillRunCreate,
+    BillRunRead,
+    RulesVersionCreate,
+    RulesVersionCreated,
+    RulesVersionRead,
+    TaxYearRead,
+    TaxYearRulesRead,
+)
+from cimahi_shared.app import RuntimeDep, SessionDep
+from cimahi_shared.errors import NotFound
+
+router = APIRouter(tags=["tax-year rules"])
+
+
+@router.get("/v1/tax-years", response_model=list[TaxYearRead])
+async def list_tax_years(session: SessionDep) -> list[TaxYearRead]:
+    """Every tax year that has rules, with the version in force and its due date."""
+    in_force = await service.all_rules(session)
+    counts = await service.version_counts(session)
+    return [
+        TaxYearRead(
+            tax_year=year,
+            version=rules.version,
+            due_date=rules.rules.due_date,
+            versions=counts.get(year, 1),
+        )
+        for year, rules in sorted(in_force.items(), reverse=True)
+    ]
+
+
+@router.get("/v1/tax-years/{year}/rules", response_model=TaxYearRulesRead)
+async def get_tax_year_rules(year: int, session: SessionDep) -> TaxYearRulesRead:
+    """A tax year's rules in force and the list of its versions (404 for a year without rules)."""
+    versions = await service.list_versions(session, year)
+    if not versions:
+        raise NotFound(f"No rules for tax year {year}.")
+    current = await service.rules_for(session, year)
+    return TaxYearRulesRead(
+        tax_year=year,
+        version=current.version,
+        rules=current.rules,
+        versions=[
+            RulesVersionRead(version=v.version, note=v.note, created_at=v.created_at)
+            for v in versions
+        ],
+    )
+
+
+@router.post(
+    "/v1/admin/tax-years/{year}/rules", response_model=RulesVersionCreated, status_code=201
+)
+async def create_rules_version(
+    year: int, body: RulesVersionCreate, admin: Admin, session: SessionDep, clock: ClockDep
+) -> RulesVersionCreated:
+    """Add a version of a year's rules (admin); bills already generated keep their principal."""
+    row = await service.create_version(
+        session,
+        tax_year=year,
+        rules=body.rules(),
+        note=body.note,
+        actor_sub=admin.sub,
+        now=clock.now,
+    )
+    return RulesVersionCreated(
+        tax_year=row.tax_year,
+        version=row.version,
+        note=body.note,
+        created_at=row.created_at,
+        rules=body.rules(),
+    )
+
+
+@router.post("/v1/admin/bill-runs", response_model=BillRunRead, status_code=201, tags=["bill runs"])
+async def create_bill_run(
+    body: BillRunCreate, _admin: Admin, runtime: RuntimeDep, clock: ClockDep
+) -> BillRunRead:
+    """Generate the bills (SPPT) of a tax year for every active object without one (admin;
+    idempotent: a second run creates nothing)."""
+    result = await generate_bills(runtime.session_factory, tax_year=body.tax_year, now=clock.now)
+    runtime.relay.wake()
+    return BillRunRead(**result.as_json())

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from itertools import pairwise
 from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 
 class _Frozen(BaseModel):
@@ -80,16 +81,56 @@ class TaxYearRules(_Frozen):
         default_factory=dict, description="Building class -> NJOP per m2"
     )
 
-    @model_validator(mode="after")
-    def _consistent(self) -> Self:
-        bounds = [b.up_to for b in self.tariff]
+    # Field validators (not one model validator) so that a 422 names the field at fault.
+    @field_validator("tariff")
+    @classmethod
+    def _brackets_in_order(cls, tariff: list[TariffBracket]) -> list[TariffBracket]:
+        bounds = [b.up_to for b in tariff]
         if bounds[-1] is not None or any(b is None for b in bounds[:-1]):
-            raise ValueError("tariff: only the last bracket may (and must) have no upper bound")
-        if bounds[:-1] != sorted(bounds[:-1]):  # type: ignore[type-var]
-            raise ValueError("tariff: brackets must be in increasing order of up_to")
-        if self.due_date.year != self.tax_year:
-            raise ValueError("due_date must fall in the tax year")
-        return self
+            raise ValueError("only the last bracket may (and must) have no upper bound")
+        limits = [b for b in bounds[:-1] if b is not None]
+        if any(low >= high for low, high in pairwise(limits)):
+            raise ValueError("brackets must be in strictly increasing order of up_to")
+        return tariff
+
+    @field_validator("due_date")
+    @classmethod
+    def _due_in_tax_year(cls, due_date: date, info: ValidationInfo) -> date:
+        year = info.data.get("tax_year")
+        if year is not None and due_date.year != year:
+            raise ValueError("the due date must fall in the tax year")
+        return due_date
+
+    @field_validator("reductions")
+    @classmethod
+    def _distinct_tiers(cls, reductions: list[ReductionTier]) -> list[ReductionTier]:
+        limits = [t.max_principal for t in reductions]
+        if len(set(limits)) != len(limits):
+            raise ValueError("two reduction tiers have the same max_principal")
+        return reductions
+
+    @field_validator("early_discounts")
+    @classmethod
+    def _offers_on_time(
+        cls, offers: list[EarlyDiscount], info: ValidationInfo
+    ) -> list[EarlyDiscount]:
+        days = [o.until for o in offers]
+        if len(set(days)) != len(days):
+            raise ValueError("two early discounts end on the same day")
+        due_date = info.data.get("due_date")
+        # Early discounts reward paying on time: one ending after the due date is a typo.
+        if due_date is not None and any(day > due_date for day in days):
+            raise ValueError("every early discount must end by the due date")
+        return offers
+
+    @field_validator("land_classes", "building_classes")
+    @classmethod
+    def _positive_prices(cls, classes: dict[str, int]) -> dict[str, int]:
+        if any(price <= 0 for price in classes.values()):
+            raise ValueError("every value class needs a positive NJOP per m2")
+        if any(not 1 <= len(code) <= 8 for code in classes):
+            raise ValueError("value class codes are 1 to 8 characters")
+        return classes
 
     def rate_for(self, taxable_njop: int) -> Decimal:
         """The tariff of the bracket the taxable NJOP falls in."""

@@ -13,12 +13,13 @@ from importlib import resources
 from pathlib import Path
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_epbb.config import EpbbSettings
 from cimahi_epbb.models import TaxYearRulesVersion
 from cimahi_epbb.rules.schema import TaxYearRules
-from cimahi_shared.errors import NotFound
+from cimahi_shared.errors import Conflict, InvalidInput, NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,3 +119,51 @@ async def load_packaged_rules(session: AsyncSession, settings: EpbbSettings, now
             await add_version(session, rules, actor_sub="system", note="Packaged rules", now=now)
             added += 1
     return added
+
+
+async def list_versions(session: AsyncSession, tax_year: int) -> list[TaxYearRulesVersion]:
+    """Every version of a year's rules, oldest first (empty when the year has none)."""
+    rows = await session.execute(
+        select(TaxYearRulesVersion)
+        .where(TaxYearRulesVersion.tax_year == tax_year)
+        .order_by(TaxYearRulesVersion.version)
+    )
+    return list(rows.scalars())
+
+
+async def version_counts(session: AsyncSession) -> dict[int, int]:
+    """How many versions each tax year's rules have."""
+    rows = await session.execute(
+        select(TaxYearRulesVersion.tax_year, func.count()).group_by(TaxYearRulesVersion.tax_year)
+    )
+    return dict(rows.tuples().all())
+
+
+async def create_version(
+    session: AsyncSession,
+    *,
+    tax_year: int,
+    rules: TaxYearRules,
+    note: str,
+    actor_sub: str,
+    now: datetime,
+) -> TaxYearRulesVersion:
+    """Add a version of ``tax_year``'s rules (the body's year must be the path's).
+
+    Bills already generated keep their principal and inputs: the new version applies to bills
+    generated from now on and to what is computed at payment time (penalty, discounts,
+    amnesties, the policy reduction).
+    """
+    if rules.tax_year != tax_year:
+        raise InvalidInput(
+            f"The rules are for {rules.tax_year}, not {tax_year}.",
+            errors=[{"field": "tax_year", "message": f"must be {tax_year} (the year in the path)"}],
+        )
+    try:
+        async with session.begin_nested():
+            version = await add_version(session, rules, actor_sub=actor_sub, note=note, now=now)
+    except IntegrityError:
+        raise Conflict("Another version of these rules was added at the same time.") from None
+    row = await session.get(TaxYearRulesVersion, (tax_year, version))
+    assert row is not None
+    return row

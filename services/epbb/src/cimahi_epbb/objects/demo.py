@@ -1,0 +1,305 @@
+"""Demo tax objects: about ``demo_objects`` synthetic properties over the 15 kelurahan.
+
+``seed_demo_objects`` (``python -m cimahi_epbb seed``) loads them once, deterministic from
+``demo_seed``: the fixed objects of the walk-throughs (Ani Lestari's house in Melong and her
+kiosk in Cibeber, Budi Santoso's house in Cibabat; the gateway's demo citizens) and generated
+ones with realistic land and building areas and value classes (central kelurahan dearer), a few
+small plots whose bills fall under the Rp50,000 and Rp100,000 reductions, some taxpayers with
+several objects (NJOPTKP once per taxpayer), old records without a NIK and a few retired objects.
+Every NIK is encrypted at rest with a keyed hash and a masked copy (encrypting 120,000 NIKs costs
+about 0.5 s, so every taxpayer with a NIK gets one). The names are synthetic (no real persons).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from cimahi_epbb.config import EpbbSettings
+from cimahi_epbb.models import TaxObject
+from cimahi_epbb.objects.nop import make_nop
+from cimahi_shared.db import create_engine, create_session_factory, utcnow
+from cimahi_shared.identifiers import mask_nik, nik_prefix, with_serial
+from cimahi_shared.pii import PiiCipher
+from cimahi_shared.regions import Kelurahan, kelurahan_by_code
+
+INSERT_CHUNK = 5_000
+# Core, not ORM, bulk insert: the ORM's per-row bookkeeping is not needed for fresh rows.
+_OBJECTS = cast(Table, TaxObject.__table__)
+LAND_CLASSES = tuple(f"A{n:02d}" for n in range(1, 11))
+BUILDING_CLASSES = (("B01", 3), ("B02", 10), ("B03", 30), ("B04", 35), ("B05", 22))
+
+# How dear each kelurahan is: the index (0 = A01) of its typical land class.
+ZONE = {
+    "32.77.01.1001": 4, "32.77.01.1002": 5, "32.77.01.1003": 5, "32.77.01.1004": 6,
+    "32.77.01.1005": 6, "32.77.02.1001": 3, "32.77.02.1002": 4, "32.77.02.1003": 3,
+    "32.77.02.1004": 3, "32.77.02.1005": 4, "32.77.02.1006": 2, "32.77.03.1001": 3,
+    "32.77.03.1002": 4, "32.77.03.1003": 6, "32.77.03.1004": 6,
+}  # fmt: skip
+
+# A short synthetic name list in the style of DILANDACINTA's demo register (not imported:
+# services do not import each other).
+MALE = (
+    "Asep", "Dedi", "Ujang", "Agus", "Cecep", "Dadang", "Rudi", "Hendra", "Iwan", "Yayan",
+    "Deden", "Gilang", "Rizki", "Fajar", "Yusuf", "Ahmad", "Dimas", "Bayu", "Taufik", "Wawan",
+)  # fmt: skip
+MALE_SECOND = (
+    "Saepudin", "Supriadi", "Hidayat", "Kurniawan", "Permana", "Sopian", "Suherman", "Gunawan",
+    "Setiawan", "Nugraha", "Ramdani", "Firmansyah", "Suryana", "Mulyana", "Kosasih",
+)  # fmt: skip
+FEMALE = (
+    "Siti", "Neng", "Euis", "Rina", "Dewi", "Lilis", "Yanti", "Nining", "Tati", "Ratna",
+    "Rini", "Sri", "Wulan", "Intan", "Ayu", "Fitri", "Nurul", "Dian", "Imas", "Elis",
+)  # fmt: skip
+FEMALE_SECOND = (
+    "Aminah", "Rahayu", "Lestari", "Nurhayati", "Kurniasih", "Marlina", "Wulandari",
+    "Susanti", "Handayani", "Maryani", "Nuraeni", "Yuliani", "Sartika", "Rahmawati", "Juariah",
+)  # fmt: skip
+COMPANIES = ("PT Sinar Cimahi Abadi", "CV Mekar Jaya", "Yayasan Al-Hikmah", "PT Tekstil Leuwigajah")
+STREETS = {
+    "32.77.01.1001": ("Jl. Melong Raya", "Jl. Melong Asih", "Jl. Sadarmanah"),
+    "32.77.01.1002": ("Jl. Cibeureum", "Jl. Kebon Kopi", "Jl. Sukarasa"),
+    "32.77.01.1003": ("Jl. Mahar Martanegara", "Jl. Cigugur Girang", "Jl. Utama"),
+    "32.77.01.1004": ("Jl. Leuwigajah", "Jl. Kerkof", "Jl. Cisangkan"),
+    "32.77.01.1005": ("Jl. Cibeber", "Jl. Pojok", "Jl. Pesantren"),
+    "32.77.02.1001": ("Jl. Baros", "Jl. Sriwijaya", "Jl. Jend. H. Amir Machmud"),
+    "32.77.02.1002": ("Jl. Cigugur Tengah", "Jl. Kolonel Masturi", "Jl. Sukagalih"),
+    "32.77.02.1003": ("Jl. Karangmekar", "Jl. Encep Kartawiria", "Jl. Pasar Antri"),
+    "32.77.02.1004": ("Jl. Setiamanah", "Jl. Kamarung", "Jl. Raden Demang Hardjakusumah"),
+    "32.77.02.1005": ("Jl. Padasuka", "Jl. Sangkuriang", "Jl. Gatot Subroto"),
+    "32.77.02.1006": ("Jl. Jend. Sudirman", "Jl. Stasiun", "Jl. Gandawijaya"),
+    "32.77.03.1001": ("Jl. Pasirkaliki", "Jl. Sukaraja", "Jl. Kihapit"),
+    "32.77.03.1002": ("Jl. Cibabat", "Jl. Daeng Muhammad Ardiwinata", "Jl. Pacinan"),
+    "32.77.03.1003": ("Jl. Citeureup", "Jl. Cihanjuang", "Jl. Kolonel Masturi Atas"),
+    "32.77.03.1004": ("Jl. Cipageran", "Jl. Cisasawi", "Jl. Sirnagalih"),
+}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class DemoObject:
+    """One demo tax object before it is stored (``nik`` in clear until then)."""
+
+    nop: str
+    kelurahan: Kelurahan
+    block: str
+    address: str
+    rt: str
+    rw: str
+    land_area: int
+    building_area: int
+    land_class: str
+    building_class: str | None
+    taxpayer_name: str
+    taxpayer_nik: str | None
+    taxpayer_address: str
+    status: str = "active"
+
+
+ANI_NIK = "3277015205900001"
+BUDI_NIK = "3277030308850002"
+_ANI_ADDRESS = "Jl. Melong Asih No. 17, RT 003/RW 011, Melong, Cimahi Selatan"
+_BUDI_ADDRESS = "Jl. Daeng Muhammad Ardiwinata No. 45, RT 002/RW 007, Cibabat, Cimahi Utara"
+
+
+def fixed_objects() -> list[DemoObject]:
+    """The objects of the walk-throughs (the NOPs match the README and the tests)."""
+    kel = kelurahan_by_code()
+    return [
+        DemoObject(
+            "327701000100100010", kel["32.77.01.1001"], "001", "Jl. Melong Asih No. 17",
+            "003", "011", 120, 90, "A05", "B03", "Ani Lestari", ANI_NIK, _ANI_ADDRESS,
+        ),
+        # Ani's small kiosk plot in Cibeber: a bill under Rp100,000 (reduced by half on time).
+        DemoObject(
+            "327701000500400120", kel["32.77.01.1005"], "004", "Jl. Pojok No. 3",
+            "002", "004", 48, 24, "A08", "B05", "Ani Lestari", ANI_NIK, _ANI_ADDRESS,
+        ),
+        DemoObject(
+            "327703000200200020", kel["32.77.03.1002"], "002",
+            "Jl. Daeng Muhammad Ardiwinata No. 45", "002", "007", 160, 140, "A04", "B02",
+            "Budi Santoso", BUDI_NIK, _BUDI_ADDRESS,
+        ),
+    ]  # fmt: skip
+
+
+class _Generator:
+    """Draws the generated objects; one instance per seed so the result is reproducible."""
+
+    def __init__(self, seed: int, settings: EpbbSettings) -> None:
+        self.rng = random.Random(seed)
+        self.settings = settings
+        self.used_nops = {o.nop for o in fixed_objects()}
+        self.used_niks = {ANI_NIK, BUDI_NIK}
+        self.serials: dict[str, int] = {}
+        # Recent taxpayers per kelurahan, some of whom own another object.
+        self.owners: dict[str, list[tuple[str, str | None, str]]] = {}
+
+    def _nik(self, kelurahan: Kelurahan, sex: str) -> str:
+        rng = self.rng
+        born = date(rng.randint(1945, 2002), rng.randint(1, 12), rng.randint(1, 28))
+        region = kelurahan.nik_region if rng.random() < 0.8 else "327301"  # some from Bandung
+        prefix = nik_prefix(region, born, sex)
+        while True:
+            self.serials[prefix] = self.serials.get(prefix, 0) + 1
+            nik = with_serial(prefix, self.serials[prefix])
+            if nik not in self.used_niks:
+                self.used_niks.add(nik)
+                return nik
+
+    def _taxpayer(self, kelurahan: Kelurahan, street: str) -> tuple[str, str | None, str]:
+        rng = self.rng
+        owners = self.owners.setdefault(kelurahan.code, [])
+        if owners and rng.random() < 0.08:
+            return rng.choice(owners)  # a second (or third) object of a neighbour
+        if rng.random() < 0.004:
+            name, nik = rng.choice(COMPANIES), None  # companies and foundations: no NIK
+        else:
+            sex = "L" if rng.random() < 0.62 else "P"
+            given, second = (MALE, MALE_SECOND) if sex == "L" else (FEMALE, FEMALE_SECOND)
+            name = f"{rng.choice(given)} {rng.choice(second)}"
+            # Old records taken over from the land office often lack the NIK.
+            nik = None if rng.random() < 0.04 else self._nik(kelurahan, sex)
+        address = (
+            f"{street} No. {rng.randint(1, 200)}, {kelurahan.name}, {kelurahan.kecamatan_name}"
+        )
+        owner = (name, nik, address)
+        owners.append(owner)
+        if len(owners) > 50:
+            owners.pop(0)
+        return owner
+
+    def _areas(self) -> tuple[int, int, int]:
+        """Land area, building area and a shift of the land class (small plots are cheaper)."""
+        rng = self.rng
+        kind = rng.random()
+        if kind < 0.07:  # small plots and kiosks: bills under Rp50,000 / Rp100,000
+            land = rng.randint(24, 70)
+            building = 0 if rng.random() < 0.5 else rng.randint(12, land)
+            return land, building, 3
+        if kind < 0.55:
+            land = rng.randint(60, 120)
+        elif kind < 0.88:
+            land = rng.randint(120, 250)
+        elif kind < 0.97:
+            land = rng.randint(250, 600)
+        else:
+            land = rng.randint(600, 4000)
+        building = 0 if rng.random() < 0.1 else max(21, int(land * rng.uniform(0.4, 1.5)))
+        return land, building, 0
+
+    def objects(self, count: int) -> list[DemoObject]:
+        rng = self.rng
+        kelurahan = list(kelurahan_by_code().values())
+        out: list[DemoObject] = []
+        for index, kel in enumerate(kelurahan):
+            share = count // len(kelurahan) + (1 if index < count % len(kelurahan) else 0)
+            block, serial, block_size = 1, 0, rng.randint(150, 400)
+            for _ in range(share):
+                serial += 1
+                if serial > block_size:
+                    block, serial, block_size = block + 1, 1, rng.randint(150, 400)
+                nop = make_nop(kel, block, serial, self.settings)
+                if nop in self.used_nops:
+                    continue
+                self.used_nops.add(nop)
+                street = rng.choice(STREETS[kel.code])
+                land, building, cheaper = self._areas()
+                zone = min(len(LAND_CLASSES) - 1, ZONE[kel.code] + cheaper + rng.randint(-1, 2))
+                building_class = None
+                if building:
+                    building_class = rng.choices(
+                        [c for c, _ in BUILDING_CLASSES], [w for _, w in BUILDING_CLASSES]
+                    )[0]
+                    if cheaper:
+                        building_class = "B05"
+                name, nik, address = self._taxpayer(kel, street)
+                out.append(
+                    DemoObject(
+                        nop=nop,
+                        kelurahan=kel,
+                        block=f"{block:03d}",
+                        address=f"{street} No. {rng.randint(1, 250)}",
+                        rt=f"{rng.randint(1, 12):03d}",
+                        rw=f"{rng.randint(1, 20):03d}",
+                        land_area=land,
+                        building_area=building,
+                        land_class=LAND_CLASSES[max(0, zone)],
+                        building_class=building_class,
+                        taxpayer_name=name,
+                        taxpayer_nik=nik,
+                        taxpayer_address=address,
+                        status="retired" if rng.random() < 0.002 else "active",
+                    )
+                )
+        return out
+
+
+def demo_objects(*, seed: int, count: int, settings: EpbbSettings) -> list[DemoObject]:
+    """The fixed objects and ``count`` generated ones, the same for the same seed."""
+    return [*fixed_objects(), *_Generator(seed, settings).objects(count)]
+
+
+def _row(obj: DemoObject, pii: PiiCipher, now: datetime) -> dict[str, Any]:
+    nik = obj.taxpayer_nik
+    return {
+        "nop": obj.nop,
+        "kecamatan_code": obj.kelurahan.kecamatan_code,
+        "kelurahan_code": obj.kelurahan.code,
+        "block": obj.block,
+        "address": obj.address,
+        "rt": obj.rt,
+        "rw": obj.rw,
+        "land_area": obj.land_area,
+        "building_area": obj.building_area,
+        "land_class": obj.land_class,
+        "building_class": obj.building_class,
+        "taxpayer_name": obj.taxpayer_name,
+        "taxpayer_nik_encrypted": pii.encrypt(nik) if nik else None,
+        "taxpayer_nik_hash": pii.lookup_hash(nik) if nik else None,
+        "taxpayer_nik_masked": mask_nik(nik) if nik else None,
+        "taxpayer_address": obj.taxpayer_address,
+        "status": obj.status,
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def add_objects(
+    session: AsyncSession, pii: PiiCipher, objects: Sequence[DemoObject], *, now: datetime
+) -> int:
+    """Insert objects (NIKs encrypted, hashed and masked) in chunks; returns how many."""
+    for start in range(0, len(objects), INSERT_CHUNK):
+        rows = [_row(o, pii, now) for o in objects[start : start + INSERT_CHUNK]]
+        await session.execute(insert(_OBJECTS), rows)
+    return len(objects)
+
+
+async def is_seeded(session: AsyncSession) -> bool:
+    """Whether the demo objects are there (Ani's house is)."""
+    marker = fixed_objects()[0].nop
+    return (
+        await session.execute(select(TaxObject.nop).where(TaxObject.nop == marker))
+    ).first() is not None
+
+
+async def seed_demo_objects(settings: EpbbSettings) -> int:
+    """Load the demo objects once (a second run adds nothing); returns how many were added."""
+    pii = PiiCipher(settings.pii_key.get_secret_value())
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        async with create_session_factory(engine)() as session, session.begin():
+            if await is_seeded(session):
+                return 0
+            objects = demo_objects(
+                seed=settings.demo_seed, count=settings.demo_objects, settings=settings
+            )
+            return await add_objects(session, pii, objects, now=utcnow())
+    finally:
+        await engine.dispose()
