@@ -16,6 +16,7 @@ from services.epbb.tests.conftest import Tokens, error_fields, problem
 from services.epbb.tests.test_requests_helpers import (
     ANI,
     ANI_NIK,
+    CIBABAT_NOP,
     MELONG,
     MELONG_NOP,
     NEW_NIK,
@@ -427,7 +428,7 @@ class TestAuthorization:
         await scene(app, session)
         flow = Flow(client, tokens)
         ani = (await flow.submit(pengurangan()))["id"]
-        budi = (await flow.submit(pengurangan(nop="327703000200200020"), flow.budi))["id"]
+        budi = (await flow.submit(pengurangan(nop=CIBABAT_NOP), flow.budi))["id"]
 
         async def listed(headers: dict[str, str], **params: str) -> list[str]:
             response = await client.get("/v1/requests", params=params, headers=headers)
@@ -443,8 +444,11 @@ class TestAuthorization:
         assert await listed(flow.officer, status="submitted") == [ani]
         assert (await client.get("/v1/requests", headers=flow.lakami)).status_code == 403
         async with runtime(app).session_factory() as s:
-            actions = (await s.scalars(select(AccessAudit.action))).all()
-            assert actions.count("list") == 4  # officers' non-empty lists; citizens' not logged
+            rows = (await s.execute(select(AccessAudit.action, AccessAudit.nop))).all()
+        # One row per request an officer was shown (2 + 1 + 2); citizens' own lists not logged.
+        assert sorted(nop for action, nop in rows if action == "list") == sorted(
+            [MELONG_NOP, MELONG_NOP, CIBABAT_NOP, MELONG_NOP, CIBABAT_NOP]
+        )
 
 
 class TestInput:

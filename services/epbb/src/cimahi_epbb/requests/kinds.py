@@ -36,8 +36,6 @@ BILL_REASON: Final[dict[str, str]] = {
     MUTASI: "mutasi",
 }
 
-GROUNDS: Final = ("pensioner", "veteran", "low_income", "disaster", "other")
-
 # Agency status -> the status a citizen sees in the unified request list.
 UNIFIED: Final[dict[str, UnifiedStatus]] = {
     "submitted": UnifiedStatus.SUBMITTED,

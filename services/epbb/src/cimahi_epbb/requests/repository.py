@@ -1,5 +1,5 @@
-"""Every SQL statement of taxpayer requests: requests, their history, the objects, links and bills
-they concern, and the access log of officers' reads."""
+"""Every SQL statement of taxpayer requests: requests, their history, and the objects, links and
+bills they concern."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_epbb.models import (
-    AccessAudit,
     Bill,
     ObjectLink,
     TaxObject,
@@ -175,8 +174,3 @@ async def current_unpaid_bills(session: AsyncSession, nop: str, from_year: int) 
         .order_by(Bill.tax_year)
     )
     return list(rows)
-
-
-def add_access_entry(session: AsyncSession, entry: AccessAudit) -> None:
-    """Stage an access-log row in the same transaction as the read it records."""
-    session.add(entry)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Query, status
 
+from cimahi_epbb.access_log import DEFAULT_PURPOSE, PurposeHeader
 from cimahi_epbb.auth import Citizen, Officer, Reader
 from cimahi_epbb.clock import ClockDep
 from cimahi_epbb.requests import service
@@ -25,11 +26,6 @@ from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.identifiers import format_nop
 
 router = APIRouter(tags=["requests"])
-
-Purpose = Annotated[
-    str | None,
-    Header(alias="X-Purpose", max_length=200, description="Why an officer reads (access log)"),
-]
 
 
 def request_read(detail: service.Detail) -> RequestRead:
@@ -96,7 +92,7 @@ async def list_requests(
     principal: Reader,
     session: SessionDep,
     clock: ClockDep,
-    purpose: Purpose = None,
+    purpose: PurposeHeader = DEFAULT_PURPOSE,
     status_: Annotated[str | None, Query(alias="status", max_length=16)] = None,
     kind: Literal["keberatan", "pengurangan", "mutasi"] | None = None,
     due: Literal["overdue", "due_soon"] | None = None,
@@ -118,7 +114,7 @@ async def get_request(
     principal: Reader,
     session: SessionDep,
     clock: ClockDep,
-    purpose: Purpose = None,
+    purpose: PurposeHeader = DEFAULT_PURPOSE,
 ) -> RequestRead:
     """One request (by id or tracking number) with its history; officers' reads are logged."""
     detail = await service.read(

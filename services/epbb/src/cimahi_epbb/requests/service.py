@@ -22,13 +22,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from ulid import ULID
 
+from cimahi_epbb.access_log import log_reads
 from cimahi_epbb.auth import in_area, is_head, is_officer
 from cimahi_epbb.bills.formula import ObjectFacts, rupiah
 from cimahi_epbb.bills.versions import facts_of, new_bill_version
 from cimahi_epbb.clock import Clock
 from cimahi_epbb.events.requests import publish
 from cimahi_epbb.models import (
-    AccessAudit,
     Bill,
     TaxObject,
     TaxObjectChange,
@@ -41,7 +41,6 @@ from cimahi_epbb.requests.kinds import (
     BILL_REASON,
     CANCEL,
     DEADLINE_WORKING_DAYS,
-    GROUNDS,
     KEBERATAN,
     MUTASI,
     OPEN_STATUSES,
@@ -59,14 +58,12 @@ from cimahi_epbb.rules.schema import TaxYearRules
 from cimahi_epbb.rules.service import rules_for
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar.workdays import WIB
-from cimahi_shared.context import request_id_var
 from cimahi_shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cimahi_shared.identifiers import format_nop, mask_nik
 from cimahi_shared.pii import PiiCipher
 
 TRACKING_PREFIX = "PBB-R"
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-DEFAULT_PURPOSE = "Pelayanan permohonan wajib pajak PBB"
 PAID = "paid"
 KIND_FIELDS = {
     KEBERATAN: (
@@ -283,14 +280,22 @@ async def approve(
 
 
 async def read(
-    session: AsyncSession, *, principal: Principal, ref: str, purpose: str | None, clock: Clock
+    session: AsyncSession, *, principal: Principal, ref: str, purpose: str, clock: Clock
 ) -> Detail:
-    """One request: its owner, or an officer of its area / an admin (read audit-logged)."""
+    """One request: its owner, or an officer of its area / an admin (their read is logged)."""
     request = await repository.get_request(session, ref)
     if request is None or not _may_see(principal, request):
         raise NotFound(f"There is no request {ref}.")
     if principal.sub != request.owner_sub:
-        _audit(session, principal, request, "read", purpose, clock.now)
+        log_reads(
+            session,
+            principal,
+            resource="request",
+            refs=[(request.nop, request.tracking_no)],
+            action="read",
+            purpose=purpose,
+            now=clock.now,
+        )
     return await _detail(session, request, clock.now)
 
 
@@ -299,7 +304,7 @@ async def list_for(
     *,
     principal: Principal,
     flt: ListFilter,
-    purpose: str | None,
+    purpose: str,
     clock: Clock,
 ) -> tuple[list[Detail], int | None]:
     """The caller's requests (citizen) or their area's (officer, audit-logged)."""
@@ -311,8 +316,15 @@ async def list_for(
     rows = await repository.list_requests(session, flt)
     more = len(rows) > flt.limit
     rows = rows[: flt.limit]
-    if not principal.is_citizen and rows:
-        _audit(session, principal, None, "list", purpose, clock.now)
+    log_reads(
+        session,
+        principal,
+        resource="request",
+        refs=[(row.nop, row.tracking_no) for row in rows],
+        action="list",
+        purpose=purpose,
+        now=clock.now,
+    )
     details = [Detail(row, None, clock.now) for row in rows]
     return details, flt.offset + flt.limit if more else None
 
@@ -363,8 +375,6 @@ async def _check(
         errors += _class_errors(
             (await rules_for(session, tax_year)).rules, values, prefix="claimed_"
         )
-    if kind == PENGURANGAN and values.get("ground") not in (None, *GROUNDS):  # pragma: no cover
-        errors.append(_error("ground", "Unknown ground."))
     if kind == MUTASI and not errors:
         fields, more = await _check_mutasi(session, values, obj, clock)
         errors += more
@@ -731,33 +741,6 @@ def _history(
             actor_role=principal.role,
             actor_name=principal.name,
             note=note,
-            occurred_at=now,
-        ),
-    )
-
-
-def _audit(
-    session: AsyncSession,
-    principal: Principal,
-    request: TaxpayerRequest | None,
-    action: str,
-    purpose: str | None,
-    now: datetime,
-) -> None:
-    repository.add_access_entry(
-        session,
-        AccessAudit(
-            id=str(ULID()),
-            actor_sub=principal.sub,
-            actor_role=principal.role,
-            actor_name=principal.name,
-            actor_area=principal.area,
-            nop=request.nop if request else None,
-            resource="request" if request else "list",
-            resource_ref=request.tracking_no if request else None,
-            action=action,
-            purpose=(purpose or DEFAULT_PURPOSE)[:200],
-            http_request_id=request_id_var.get(),
             occurred_at=now,
         ),
     )
