@@ -104,6 +104,24 @@ class TestKeberatan:
         assert len(await bills_of(app)) == 1  # nothing changed
         assert (await flow.get(ref)).json()["status"] == "verified"
 
+    async def test_a_claimed_building_on_bare_land_needs_its_class(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
+    ) -> None:
+        pin_clock(app)
+        await scene(app, session, bare_land=True)
+        flow = Flow(client, tokens)
+        response = await client.post(
+            "/v1/requests", json=keberatan(claimed_building_area=36), headers=flow.ani
+        )
+        assert error_fields(response) == {"claimed_building_class"}
+        body = keberatan(claimed_building_area=36, claimed_building_class="B05")
+        ref = (await flow.submit(body))["id"]
+        await flow.ok(ref, "verify")
+        approved = await flow.ok(ref, "approve", {}, flow.head)
+        # 0.0009 x 0.8 x (100 x 3,410,000 + 36 x 1,208,000 - 15,000,000) = 266,031.36 -> 266,031
+        assert approved["decision"]["principal"] == 266_031
+        assert approved["decision"]["building_class"] == "B05"
+
     async def test_an_unknown_decided_class_is_named(
         self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
     ) -> None:
@@ -574,3 +592,21 @@ class TestEvents:
         for event in events:
             raw = json.dumps(event).encode()
             assert JSONFormat().read(None, raw).get_type() == event["type"]
+
+
+class TestConcurrency:
+    async def test_concurrent_approvals_make_one_bill_version(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
+    ) -> None:
+        import asyncio
+
+        pin_clock(app)
+        await scene(app, session)
+        flow = Flow(client, tokens)
+        ref = (await flow.submit(pengurangan()))["id"]
+        await flow.ok(ref, "verify")
+        first, second = await asyncio.gather(flow.step(ref, "approve"), flow.step(ref, "approve"))
+        assert sorted([first.status_code, second.status_code]) == [200, 409]
+        assert [b.version for b in await bills_of(app)] == [1, 2]
+        history = (await flow.get(ref)).json()["history"]
+        assert [h["to_status"] for h in history] == ["submitted", "verified", "approved"]

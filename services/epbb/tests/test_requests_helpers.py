@@ -70,11 +70,17 @@ class Scene:
     budi_bill_id: str
 
 
-async def scene(app: FastAPI, session: Any, *, years: tuple[int, ...] = (2026,)) -> Scene:
+async def scene(
+    app: FastAPI, session: Any, *, years: tuple[int, ...] = (2026,), bare_land: bool = False
+) -> Scene:
     """Rules, Ani's object in Melong and Budi's in Cibabat with their bills, both linked."""
     pii = runtime(app).pii
     await load_rules(session)
-    ani = await add_object(session, pii)
+    ani = (
+        await add_object(session, pii, building_area=0)
+        if bare_land
+        else await add_object(session, pii)
+    )
     budi = await add_object(
         session, pii, nop=CIBABAT_NOP, kelurahan_code=CIBABAT, nik=BUDI_NIK, name="Budi Santoso"
     )

@@ -371,10 +371,15 @@ async def _check(
                 f"The {tax_year} bill is paid: it can no longer be objected to or reduced "
                 "(refunds are not handled here)."
             )
-    if kind == KEBERATAN and not errors and tax_year is not None:
+    if kind == KEBERATAN and not errors and tax_year is not None and bill is not None:
         errors += _class_errors(
             (await rules_for(session, tax_year)).rules, values, prefix="claimed_"
         )
+        assessed = bill.computation
+        building_area = values.get("claimed_building_area", assessed.get("building_area") or 0)
+        building_class = values.get("claimed_building_class") or assessed.get("building_class")
+        if building_area > 0 and building_class is None:
+            errors.append(_error("claimed_building_class", "A building needs its value class."))
     if kind == MUTASI and not errors:
         fields, more = await _check_mutasi(session, values, obj, clock)
         errors += more
