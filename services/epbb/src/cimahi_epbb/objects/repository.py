@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from ulid import ULID
 
-from cimahi_epbb.models import Bill, ObjectClaimAttempt, ObjectLink, TaxObject
+from cimahi_epbb.models import AccessAudit, Bill, ObjectClaimAttempt, ObjectLink, TaxObject
 
 
 async def get_object(session: AsyncSession, nop: str) -> TaxObject | None:
@@ -175,3 +175,19 @@ async def list_bills(session: AsyncSession, f: BillFilter) -> list[tuple[Bill, T
         nop, year = f.after
         query = query.where(or_(Bill.nop > nop, and_(Bill.nop == nop, Bill.tax_year < year)))
     return [(bill, obj) for bill, obj in await session.execute(query)]
+
+
+async def access_log_of_owner(
+    session: AsyncSession, *, owner_sub: str, before_id: str | None, limit: int
+) -> list[AccessAudit]:
+    """Reads of the data of an account's linked objects, newest first, before ``before_id``."""
+    query = (
+        select(AccessAudit)
+        .join(ObjectLink, ObjectLink.nop == AccessAudit.nop)
+        .where(ObjectLink.owner_sub == owner_sub)
+        .order_by(AccessAudit.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        query = query.where(AccessAudit.id < before_id)
+    return list((await session.execute(query)).scalars())

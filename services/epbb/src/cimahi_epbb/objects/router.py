@@ -13,6 +13,8 @@ from cimahi_epbb.config import EpbbSettings
 from cimahi_epbb.models import TaxObject
 from cimahi_epbb.objects import service
 from cimahi_epbb.objects.schemas import (
+    AccessLogEntry,
+    AccessLogPage,
     Location,
     MyObject,
     MyObjectList,
@@ -236,3 +238,32 @@ async def list_objects(
         now=clock.now,
     )
     return ObjectPage(items=[_summary(o) for o in objects], next_cursor=next_cursor)
+
+
+@router.get("/v1/me/access-log", response_model=AccessLogPage)
+async def my_access_log(
+    citizen: Citizen,
+    session: SessionDep,
+    cursor: Annotated[
+        str | None,
+        Query(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$", description="next_cursor of the previous page"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> AccessLogPage:
+    """Who read your tax objects' data (Bapenda officers, admins), newest first (UU PDP)."""
+    rows, next_cursor = await service.own_access_log(
+        session, principal=citizen, before_id=cursor, limit=limit
+    )
+    items = [
+        AccessLogEntry(
+            occurred_at=r.occurred_at,
+            actor_name=r.actor_name,
+            actor_role=r.actor_role,
+            nop=r.nop,
+            resource=r.resource,
+            action=r.action,
+            purpose=r.purpose,
+        )
+        for r in rows
+    ]
+    return AccessLogPage(items=items, next_cursor=next_cursor)

@@ -94,3 +94,22 @@ class MyObjectList(BaseModel):
     on: date = Field(description="The day the amounts are for (today in WIB)")
     items: list[MyObject]
     total_due: int
+
+
+class AccessLogEntry(BaseModel):
+    """One read of your tax objects' data by an officer or admin (UU PDP)."""
+
+    occurred_at: datetime
+    actor_name: str | None
+    actor_role: str
+    nop: str | None
+    resource: str = Field(description="object | bill | receipt | request")
+    action: str = Field(description="read | list | search")
+    purpose: str
+
+
+class AccessLogPage(BaseModel):
+    """Newest first; pass ``next_cursor`` as ``cursor`` for older entries (None: the last page)."""
+
+    items: list[AccessLogEntry]
+    next_cursor: str | None

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cimahi_epbb.access_log import log_reads
 from cimahi_epbb.auth import in_area, is_officer
 from cimahi_epbb.bills.inquiry import Inquiry, inquire
-from cimahi_epbb.models import TaxObject
+from cimahi_epbb.models import AccessAudit, TaxObject
 from cimahi_epbb.objects import repository
 from cimahi_shared.auth import Principal
 from cimahi_shared.errors import NotFound
@@ -233,3 +233,13 @@ async def own_objects(session: AsyncSession, *, principal: Principal, on: date) 
     for obj, linked_at in await repository.linked_objects(session, principal.sub):
         out.append(OwnObject(obj, linked_at, await inquire(session, nop=obj.nop, on=on)))
     return out
+
+
+async def own_access_log(
+    session: AsyncSession, *, principal: Principal, before_id: str | None, limit: int
+) -> tuple[list[AccessAudit], str | None]:
+    """Who read the data of the caller's linked objects, newest first (UU PDP)."""
+    rows = await repository.access_log_of_owner(
+        session, owner_sub=principal.sub, before_id=before_id, limit=limit
+    )
+    return rows, (rows[-1].id if len(rows) == limit else None)
