@@ -195,8 +195,8 @@ class TestOneBill:
         assert body["principal"] == 400_000
         assert body["total_due"] == 380_000  # 5% early discount of 400,000 on 1 June
         assert body["computation"]["land_njop"] == 409_200_000
-        keys = [line["key"] for line in body["explanation"]]
-        assert keys, body
+        principal = next(x for x in body["explanation"] if x["key"] == "principal")
+        assert principal["formula"] == "ditetapkan / decided (objection)"
         assert [(v["version"], v["status"]) for v in body["versions"]] == [
             (2, "unpaid"),
             (1, "superseded"),
@@ -216,9 +216,35 @@ class TestOneBill:
         )
         assert response.status_code == 200, response.text
         body = response.json()
-        assert body["penalty"] == 9_078
-        amounts = [line.get("amount") for line in body["explanation"]]
-        assert any(str(a).lstrip("-") in {"9078", "463002"} for a in amounts), body["explanation"]
+        lines = {line["key"]: line for line in body["explanation"]}
+        assert [line["key"] for line in body["explanation"]] == [
+            "land_njop",
+            "building_njop",
+            "njop",
+            "njoptkp",
+            "taxable_njop",
+            "computed_tax",
+            "principal",
+            "reduction",
+            "discount",
+            "penalty",
+            "penalty_waived",
+            "total",
+        ]
+        assert lines["land_njop"]["formula"] == "120 m2 x Rp3.410.000 (kelas A05)"
+        assert lines["land_njop"]["amount"] == 409_200_000
+        assert lines["building_njop"]["amount"] == 236_250_000
+        assert lines["njoptkp"]["amount"] == -15_000_000
+        assert lines["taxable_njop"]["amount"] == 630_450_000
+        assert lines["computed_tax"]["formula"].startswith("tarif 0.0009 x NJOP% 0.8")
+        assert lines["principal"]["amount"] == ANI_2026_PRINCIPAL
+        assert lines["penalty"] == {
+            "key": "penalty",
+            "label": "Denda / late penalty",
+            "formula": "2 bulan / months late",
+            "amount": 9_078,
+        }
+        assert lines["total"]["amount"] == body["total_due"] == 463_002
 
 
 class TestOfficersBillList:

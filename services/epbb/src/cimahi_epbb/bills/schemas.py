@@ -71,7 +71,7 @@ class ExplanationLine(BaseModel):
     key: str
     label: str
     formula: str | None = None
-    amount: int | str | None = None
+    amount: int | None = Field(default=None, description="Rupiah (deductions negative)")
 
 
 class BillDetail(BillAmounts):

@@ -7,12 +7,10 @@ and admins' reads are logged with their purpose, one row per object.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_epbb.access_log import log_reads
@@ -148,36 +146,63 @@ class BillView:
     versions: list[BillVersion]
 
 
-def _own_explanation(bill: Bill, due: DueAmounts | None) -> list[ExplanationLine]:
-    """The computation stored with the bill, line by line, then the day's amounts."""
+def rp(amount: object) -> str:
+    """Rupiah as written in Indonesia: ``Rp3.410.000`` (``-`` when not a whole number)."""
+    if not isinstance(amount, int):
+        return "-"
+    return "Rp" + f"{amount:,}".replace(",", ".")
+
+
+def _int(value: object) -> int | None:
+    return value if isinstance(value, int) else None
+
+
+def explanation(bill: Bill, due: DueAmounts | None) -> list[ExplanationLine]:
+    """The bill line by line: the assessment stored with it, then the amounts of the day."""
     c = bill.computation
+    njoptkp = _int(c.get("njoptkp"))
+    computed = _int(c.get("computed_tax"))
     lines = [
         ExplanationLine(
             key="land_njop",
             label="NJOP bumi / land value",
-            formula=f"{c.get('land_area')} m2 x Rp{c.get('land_njop_per_m2')} ({c.get('land_class')})",
-            amount=c.get("land_njop"),
+            formula=f"{c.get('land_area')} m2 x {rp(c.get('land_njop_per_m2'))} "
+            f"(kelas {c.get('land_class')})",
+            amount=_int(c.get("land_njop")),
         ),
         ExplanationLine(
             key="building_njop",
             label="NJOP bangunan / building value",
-            formula=f"{c.get('building_area')} m2 x Rp{c.get('building_njop_per_m2')} "
-            f"({c.get('building_class') or '-'})",
-            amount=c.get("building_njop"),
+            formula=f"{c.get('building_area')} m2 x {rp(c.get('building_njop_per_m2'))} "
+            f"(kelas {c.get('building_class') or '-'})",
+            amount=_int(c.get("building_njop")),
         ),
-        ExplanationLine(key="njop", label="NJOP", formula="bumi + bangunan", amount=c.get("njop")),
-        ExplanationLine(key="njoptkp", label="NJOPTKP", amount=c.get("njoptkp")),
+        ExplanationLine(
+            key="njop", label="NJOP", formula="bumi + bangunan", amount=_int(c.get("njop"))
+        ),
+        ExplanationLine(
+            key="njoptkp",
+            label="NJOPTKP (tidak kena pajak / non-taxable)",
+            formula="sekali per wajib pajak / once per taxpayer",
+            amount=-njoptkp if njoptkp is not None else None,
+        ),
         ExplanationLine(
             key="taxable_njop",
             label="NJOP kena pajak / taxable value",
             formula="NJOP - NJOPTKP",
-            amount=c.get("taxable_njop"),
+            amount=_int(c.get("taxable_njop")),
+        ),
+        ExplanationLine(
+            key="computed_tax",
+            label="PBB dihitung / tax computed",
+            formula=f"tarif {c.get('tariff')} x NJOP% {c.get('njop_percent')} x NJOP kena pajak "
+            f"(minimum {rp(c.get('minimum_tax', 0))})",
+            amount=computed,
         ),
         ExplanationLine(
             key="principal",
             label="PBB terutang (pokok) / principal",
-            formula=f"{c.get('tariff')} x {c.get('njop_percent')} x NJOP kena pajak "
-            f"(minimum Rp{c.get('minimum_tax', 0)})",
+            formula=None if computed == bill.principal else f"ditetapkan / decided ({bill.reason})",
             amount=bill.principal,
         ),
     ]
@@ -186,6 +211,7 @@ def _own_explanation(bill: Bill, due: DueAmounts | None) -> list[ExplanationLine
             ExplanationLine(
                 key="granted_reduction",
                 label="Pengurangan dikabulkan / reduction granted",
+                formula="permohonan pengurangan / on request",
                 amount=bill.granted_reduction,
             )
         )
@@ -197,33 +223,29 @@ def _own_explanation(bill: Bill, due: DueAmounts | None) -> list[ExplanationLine
                 formula=due.reduction_reason,
                 amount=-due.reduction,
             ),
-            ExplanationLine(key="discount", label="Diskon / early discount", amount=-due.discount),
+            ExplanationLine(
+                key="discount",
+                label="Diskon bayar awal / early-payment discount",
+                amount=-due.discount,
+            ),
             ExplanationLine(
                 key="penalty",
                 label="Denda / late penalty",
-                formula=f"{due.penalty_months} bulan / months",
+                formula=f"{due.penalty_months} bulan / months late",
                 amount=due.penalty,
             ),
             ExplanationLine(
                 key="penalty_waived",
-                label="Denda dihapus / penalty waived",
+                label="Penghapusan denda / penalty waived",
                 amount=-due.penalty_waived,
             ),
-            ExplanationLine(key="total", label="Jumlah / total due", amount=due.total),
+            ExplanationLine(
+                key="total",
+                label=f"Jumlah bayar {due.on.isoformat()} / total due",
+                amount=due.total,
+            ),
         ]
     return lines
-
-
-def explanation(
-    bill: Bill, in_force: RulesInForce | None, due: DueAmounts | None
-) -> list[ExplanationLine]:
-    """The bill line by line: ``bills.explain`` when present, else the stored computation."""
-    try:
-        module = importlib.import_module("cimahi_epbb.bills.explain")
-        lines = module.explain(bill, in_force.rules if in_force else None, due)
-        return [ExplanationLine.model_validate(line, from_attributes=True) for line in lines]
-    except (ImportError, AttributeError, TypeError, ValueError, ValidationError):
-        return _own_explanation(bill, due)
 
 
 def _version(b: Bill) -> BillVersion:
@@ -259,11 +281,9 @@ async def read_bill(
         await visible_object(session, principal=principal, nop=bill.nop)
     except ObjectNotFound:
         raise BillNotFound from None
-    in_force = None
     due = None
     if bill.status == UNPAID and bill.is_current:
-        in_force = await rules_for(session, bill.tax_year)
-        due = price(bill, in_force, on)
+        due = price(bill, await rules_for(session, bill.tax_year), on)
     versions = await repository.bill_versions(session, nop=bill.nop, tax_year=bill.tax_year)
     log_reads(
         session,
@@ -274,7 +294,7 @@ async def read_bill(
         purpose=purpose,
         now=now,
     )
-    return BillView(bill, due, explanation(bill, in_force, due), [_version(v) for v in versions])
+    return BillView(bill, due, explanation(bill, due), [_version(v) for v in versions])
 
 
 # --- officers' list ---
