@@ -136,7 +136,7 @@ async def version_counts(session: AsyncSession) -> dict[int, int]:
     rows = await session.execute(
         select(TaxYearRulesVersion.tax_year, func.count()).group_by(TaxYearRulesVersion.tax_year)
     )
-    return dict(rows.tuples().all())
+    return {int(year): int(count) for year, count in rows.all()}
 
 
 async def create_version(
