@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -156,6 +157,17 @@ class TestLink:
         assert first.status_code == second.status_code == 201
         assert second.json() == first.json()
         assert await count(app, ObjectClaimAttempt) == 1
+
+    async def test_two_accounts_linking_one_object_at_once_make_one_link(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, scene: Scene
+    ) -> None:
+        body = {"nop": MELONG_NOP, "nik": ANI_NIK}
+        first, second = await asyncio.gather(
+            client.post(LINK, json=body, headers=ani(tokens)),
+            client.post(LINK, json=body, headers=tokens.citizen("01JOTHER00000000000000000C")),
+        )
+        assert sorted([first.status_code, second.status_code]) == [201, 422]
+        assert await count(app, ObjectLink) == 1
 
     async def test_only_citizens_link(
         self, client: httpx.AsyncClient, tokens: Tokens, scene: Scene
@@ -350,3 +362,29 @@ class TestListObjects:
         await client.get("/v1/objects", params={"q": "Ani"}, headers=tokens.officer(MELONG))
         rows = await audit_rows(app, action="search")
         assert sorted(r.nop for r in rows) == [MELONG_NOP, ANI_SMALL_NOP]
+
+
+class TestNoNikInResponses:
+    async def test_no_raw_nik_in_any_answer_to_owner_officer_admin_or_public(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, scene: Scene
+    ) -> None:
+        await link(app, MELONG_NOP, ANI_SUB)
+        bill_id = scene.bills[MELONG_NOP, 2026]
+        paths = [
+            f"/v1/objects/{MELONG_NOP}",
+            f"/v1/objects/{MELONG_NOP}/bills",
+            f"/v1/bills/{bill_id}",
+            f"/v1/bills/{bill_id}/explanation",
+        ]
+        callers = [ani(tokens), tokens.officer(MELONG), tokens.admin()]
+        responses = [await client.get(p, headers=h) for p in paths for h in callers]
+        responses += [
+            await client.get("/v1/me/objects", headers=ani(tokens)),
+            await client.get("/v1/me/access-log", headers=ani(tokens)),
+            await client.get("/v1/objects", headers=tokens.admin()),
+            await client.get("/v1/bills", headers=tokens.admin()),
+            await client.get(f"/v1/public/bills/{MELONG_NOP}"),
+        ]
+        for response in responses:
+            assert response.status_code == 200, (response.request.url, response.text)
+            assert_no_raw_nik(response)
