@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -610,3 +611,61 @@ class TestConcurrency:
         assert [b.version for b in await bills_of(app)] == [1, 2]
         history = (await flow.get(ref)).json()["history"]
         assert [h["to_status"] for h in history] == ["submitted", "verified", "approved"]
+
+    async def test_concurrent_submissions_about_one_bill_file_one_request(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
+    ) -> None:
+        import asyncio
+
+        pin_clock(app)
+        await scene(app, session)
+        flow = Flow(client, tokens)
+        responses = await asyncio.gather(
+            *(client.post("/v1/requests", json=pengurangan(), headers=flow.ani) for _ in range(3))
+        )
+        assert sorted(r.status_code for r in responses) == [201, 409, 409]
+        assert await count(app, TaxpayerRequest) == 1
+
+    async def test_the_database_refuses_a_second_undecided_request(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
+    ) -> None:
+        from sqlalchemy.exc import IntegrityError
+
+        pin_clock(app)
+        await scene(app, session)
+        flow = Flow(client, tokens)
+        first = await flow.submit(mutasi(object_changes={"land_area": 100}))
+        async with runtime(app).session_factory() as s:
+            stored = await s.get(TaxpayerRequest, first["id"])
+            assert stored is not None
+            copy = {c.key: getattr(stored, c.key) for c in TaxpayerRequest.__table__.columns}
+            s.add(TaxpayerRequest(**{**copy, "id": "01" + "X" * 24, "tracking_no": "PBB-RCOPY"}))
+            with pytest.raises(IntegrityError):
+                await s.flush()
+
+    async def test_a_submission_losing_the_race_after_its_check_gets_409(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tokens: Tokens,
+        session: Any,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        from cimahi_epbb.requests import repository
+
+        pin_clock(app)
+        await scene(app, session)
+        flow = Flow(client, tokens)
+        await flow.submit(pengurangan())
+        real = repository.open_request_about
+        calls: list[int] = []
+
+        async def too_early(*args: Any, **kwargs: Any) -> Any:
+            calls.append(1)
+            return None if len(calls) == 1 else await real(*args, **kwargs)
+
+        monkeypatch.setattr(repository, "open_request_about", too_early)
+        response = await client.post("/v1/requests", json=pengurangan(), headers=flow.ani)
+        assert "still open" in problem(response, 409)["detail"]
+        assert len(calls) == 2  # the check saw nothing; the unique index caught it
+        assert await count(app, TaxpayerRequest) == 1

@@ -10,11 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from cimahi_epbb.db import Base
 from cimahi_shared.db import UTCDateTime
+
+# Requests not decided yet (cimahi_epbb.requests.kinds.UNDECIDED_STATUSES): one at a time per
+# kind and bill (keberatan, pengurangan) or per object (mutasi), enforced by the database too.
+_UNDECIDED = "status IN ('submitted', 'resubmitted', 'verified', 'returned')"
+_ONE_PER_BILL = f"tax_year IS NOT NULL AND {_UNDECIDED}"
+_ONE_MUTASI = f"kind = 'mutasi' AND {_UNDECIDED}"
 
 
 class TaxpayerRequest(Base):
@@ -25,6 +31,22 @@ class TaxpayerRequest(Base):
         Index("ix_taxpayer_requests_owner_sub_id", "owner_sub", "id"),
         Index("ix_taxpayer_requests_kelurahan_code_id", "kelurahan_code", "id"),
         Index("ix_taxpayer_requests_status_due_at", "status", "due_at"),
+        Index(
+            "uq_taxpayer_requests_open_per_bill",
+            "kind",
+            "nop",
+            "tax_year",
+            unique=True,
+            sqlite_where=text(_ONE_PER_BILL),
+            postgresql_where=text(_ONE_PER_BILL),
+        ),
+        Index(
+            "uq_taxpayer_requests_open_mutasi",
+            "nop",
+            unique=True,
+            sqlite_where=text(_ONE_MUTASI),
+            postgresql_where=text(_ONE_MUTASI),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(26), primary_key=True, comment="ULID")

@@ -164,6 +164,8 @@ async def submit(
         )
         if await repository.insert_request(session, request):
             break
+        # A concurrent submission about the same bill/object won (unique index): 409.
+        await _refuse_duplicate(session, data.kind, obj.nop, checked.tax_year, None)
     else:  # pragma: no cover - 40 random bits per month
         raise RuntimeError("could not allocate a unique tracking number")
     _history(session, request, None, principal, None, now)

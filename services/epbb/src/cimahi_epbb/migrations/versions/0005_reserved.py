@@ -1,4 +1,4 @@
-"""Reserved for changes to taxpayer requests (issue 6, work in progress); empty until then.
+"""Taxpayer requests: at most one undecided request per kind and bill, and one mutasi per object.
 
 Revision ID: 0005
 Revises: 0004
@@ -6,15 +6,38 @@ Revises: 0004
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
+from alembic import op
+
 revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+_UNDECIDED = "status IN ('submitted', 'resubmitted', 'verified', 'returned')"
+_ONE_PER_BILL = f"tax_year IS NOT NULL AND {_UNDECIDED}"
+_ONE_MUTASI = f"kind = 'mutasi' AND {_UNDECIDED}"
+
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("taxpayer_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_taxpayer_requests_open_per_bill",
+            ["kind", "nop", "tax_year"],
+            unique=True,
+            sqlite_where=sa.text(_ONE_PER_BILL),
+            postgresql_where=sa.text(_ONE_PER_BILL),
+        )
+        batch_op.create_index(
+            "uq_taxpayer_requests_open_mutasi",
+            ["nop"],
+            unique=True,
+            sqlite_where=sa.text(_ONE_MUTASI),
+            postgresql_where=sa.text(_ONE_MUTASI),
+        )
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("taxpayer_requests", schema=None) as batch_op:
+        batch_op.drop_index("uq_taxpayer_requests_open_mutasi")
+        batch_op.drop_index("uq_taxpayer_requests_open_per_bill")
