@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import shutil
 import subprocess
 import time
@@ -58,6 +59,42 @@ def load(
     )
 
 
+def load_paths(
+    base_url: str,
+    paths: list[str],
+    *,
+    token: str | None,
+    connections: int,
+    duration: float,
+    work_dir: Path,
+) -> dict[str, Any]:
+    """A closed-loop round of GETs, each to a random one of ``paths`` under ``base_url``."""
+    if have_wrk():
+        paths_file = work_dir / "paths.txt"
+        paths_file.write_text("\n".join(paths) + "\n")
+        return run_wrk(
+            base_url,
+            method="GET",
+            token=token,
+            body=None,
+            connections=connections,
+            duration=duration,
+            work_dir=work_dir,
+            paths_file=paths_file,
+        )
+    return asyncio.run(
+        run_python(
+            base_url,
+            method="GET",
+            token=token,
+            body=None,
+            connections=connections,
+            duration=duration,
+            paths=paths,
+        )
+    )
+
+
 def run_wrk(
     url: str,
     *,
@@ -67,9 +104,13 @@ def run_wrk(
     connections: int,
     duration: float,
     work_dir: Path,
+    paths_file: Path | None = None,
 ) -> dict[str, Any]:
     env = {**os.environ, "BENCH_TOKEN": token or "", "BENCH_WRK_DIR": str(WRK_DIR)}
     script = WRK_DIR / ("post.lua" if method == "POST" else "get.lua")
+    if paths_file is not None:
+        script = WRK_DIR / "paths.lua"
+        env["BENCH_PATHS_FILE"] = str(paths_file)
     if method == "POST":
         body_file = work_dir / "body.json"
         body_file.write_bytes(body or b"")
@@ -100,6 +141,7 @@ def run_wrk(
                 "rps": raw["requests"] / seconds if seconds else 0.0,
                 "p50_ms": raw["p50_us"] / 1000,
                 "p90_ms": raw["p90_us"] / 1000,
+                "p95_ms": raw.get("p95_us", float("nan")) / 1000,
                 "p99_ms": raw["p99_us"] / 1000,
                 "p999_ms": raw["p999_us"] / 1000,
                 "mean_ms": raw["lat_mean_us"] / 1000,
@@ -129,6 +171,7 @@ async def run_python(
     body: bytes | None,
     connections: int,
     duration: float,
+    paths: list[str] | None = None,
 ) -> dict[str, Any]:
     """The fallback without wrk: ``connections`` asyncio workers on one aiohttp session.
 
@@ -149,9 +192,10 @@ async def run_python(
         async def worker() -> None:
             nonlocal errors, status_errors
             while time.perf_counter() < deadline:
+                target = url + random.choice(paths) if paths else url
                 t0 = time.perf_counter()
                 try:
-                    async with session.request(method, url, data=body, headers=headers) as r:
+                    async with session.request(method, target, data=body, headers=headers) as r:
                         await r.read()
                         if r.status >= 400:
                             status_errors += 1
@@ -170,6 +214,7 @@ async def run_python(
         "rps": len(latencies) / seconds,
         "p50_ms": percentile(latencies, 50) * 1000,
         "p90_ms": percentile(latencies, 90) * 1000,
+        "p95_ms": percentile(latencies, 95) * 1000,
         "p99_ms": percentile(latencies, 99) * 1000,
         "p999_ms": percentile(latencies, 99.9) * 1000,
         "mean_ms": (sum(latencies) / len(latencies) * 1000) if latencies else float("nan"),

@@ -1,4 +1,4 @@
-"""Start the platform for a benchmark: nats-server, LAKAMI and the gateway as real processes.
+"""Start the platform for a benchmark: nats-server, the agency services and the gateway as real processes.
 
 Through the platform's own launcher (``cimahi_gateway.platform.launch``, as ``cimahi run`` and
 the e2e tests), with the benchmark's settings added as environment variables.
@@ -51,6 +51,10 @@ BENCH_ENV = {
     "LAKAMI_LOG_LEVEL": "WARNING",
     "GATEWAY_LOG_JSON": "false",
     "LAKAMI_LOG_JSON": "false",
+    "EPBB_LOG_LEVEL": "WARNING",
+    # E-PBB's demo seed (120,000 tax objects in `make run`) stays small unless P5 runs, which
+    # asks for its own size (bench/p5_tax.py).
+    "EPBB_DEMO_OBJECTS": "1000",
 }
 
 
@@ -88,7 +92,9 @@ def backend_choice(requested: str) -> str:
 
 
 @contextmanager
-def running_platform(work_dir: Path, *, backend: str) -> Iterator[Platform]:
+def running_platform(
+    work_dir: Path, *, backend: str, extra_env: dict[str, str] | None = None
+) -> Iterator[Platform]:
     """Start everything, yield handles, stop everything (and drop the throwaway databases)."""
     log_path = work_dir / "platform.log"
     log = log_path.open("w")
@@ -105,7 +111,7 @@ def running_platform(work_dir: Path, *, backend: str) -> Iterator[Platform]:
             nats_port=free_port(),
             service_ports={s.code: free_port() for s in SERVICES},
             database_urls=dbs,
-            extra_env=dict(BENCH_ENV),
+            extra_env={**BENCH_ENV, **(extra_env or {})},
         )
         gateway_url = plan.gateway_url
         try:

@@ -15,7 +15,7 @@ from typing import Any
 from bench import report
 from bench.tools import ROOT, commit, ensure_tools, machine, say
 
-ALL = ("p1", "lab", "p2", "p3", "p4")
+ALL = ("p1", "lab", "p2", "p3", "p4", "p5")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
         "--quick", action="store_true", help="short version for development (~3 min)"
     )
     parser.add_argument(
-        "--scenarios", default=",".join(ALL), help="comma-separated subset of p1,lab,p2,p3,p4"
+        "--scenarios", default=",".join(ALL), help="comma-separated subset of " + ",".join(ALL)
     )
     parser.add_argument(
         "--backend", choices=("auto", "postgresql", "sqlite"), default="auto",
@@ -33,6 +33,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile in P1")
     parser.add_argument("--keep-tmp", action="store_true", help="keep the temporary directory")
+    parser.add_argument(
+        "--no-install", action="store_true",
+        help="never apt-get install wrk/nginx (use the fallbacks of bench/README.md)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     scenarios = [s.strip().lower() for s in args.scenarios.split(",") if s.strip()]
     unknown = set(scenarios) - set(ALL)
@@ -42,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now().astimezone()
     stem = started.strftime("%Y-%m-%dT%H%M%S") + ("-quick" if args.quick else "")
     t0 = time.monotonic()
-    tools = ensure_tools()
+    tools = ensure_tools(install=not args.no_install)
     logging.getLogger("cimahi").setLevel(logging.ERROR)  # in-process P3: no reconnect chatter
     info, git = machine(), commit()
     say(
@@ -82,8 +86,13 @@ def main(argv: list[str] | None = None) -> int:
                 )
             else:
                 results["p3"] = {"skipped": "needs PostgreSQL"}
-        if {"p1", "lab", "p2", "p4"} & set(scenarios):
-            with plat.running_platform(work_dir, backend=backend) as p:
+        if {"p1", "lab", "p2", "p4", "p5"} & set(scenarios):
+            from bench import p5_tax
+
+            # With P5, the platform's E-PBB is seeded at P5's size (its inquiry runs on it).
+            epbb_size = p5_tax.objects_for(quick=args.quick) if "p5" in scenarios else None
+            extra = {"EPBB_DEMO_OBJECTS": str(epbb_size)} if epbb_size else {}
+            with plat.running_platform(work_dir, backend=backend, extra_env=extra) as p:
                 if "p1" in scenarios:
                     from bench import p1_gateway_hop
 
@@ -108,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
                     from bench import p4_unified_list
 
                     results["p4"] = p4_unified_list.run(p, quick=args.quick)
+                if "p5" in scenarios:
+                    results["p5"] = p5_tax.run(p, work_dir, quick=args.quick)
     except Exception as exc:
         failed = True
         results["error"] = f"{type(exc).__name__}: {exc}"

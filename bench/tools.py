@@ -29,14 +29,14 @@ def _cmd(argv: list[str]) -> str:
     return (done.stdout + done.stderr).strip()
 
 
-def ensure_tools() -> dict[str, str | None]:
+def ensure_tools(*, install: bool = True) -> dict[str, str | None]:
     """wrk and nginx from the system package manager when missing (root + apt-get), else None.
 
     Without wrk the P1/P4 rounds use the Python load generator (bench/loadgen.py); without nginx
     the nginx variant of P1 is skipped and its ratios are reported as not measured.
     """
     missing = [tool for tool in ("wrk", "nginx") if _which(tool) is None]
-    if missing and shutil.which("apt-get") and os.geteuid() == 0:
+    if install and missing and shutil.which("apt-get") and os.geteuid() == 0:
         say(f"installing {' '.join(missing)} with apt-get (one time)")
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, timeout=300)
