@@ -178,6 +178,27 @@ class TestPengurangan:
         approved = await flow.ok(ref, "approve")
         assert approved["granted_reduction"] == 113_481  # 25% of 453,924
 
+    async def test_a_later_objection_keeps_the_granted_percent(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
+    ) -> None:
+        pin_clock(app)
+        await scene(app, session)
+        flow = Flow(client, tokens)
+        reduction = (await flow.submit(pengurangan()))["id"]
+        objection = (await flow.submit(keberatan()))["id"]
+        await flow.ok(reduction, "verify")
+        await flow.ok(reduction, "approve")  # 25% of 453,924 = 113,481
+        await flow.ok(objection, "verify")
+        approved = await flow.ok(objection, "approve", {}, flow.head)
+        assert approved["bill_id"] != approved["decision"]["previous_bill_id"]  # v2 replaced
+        versions = await bills_of(app)
+        assert [(b.version, b.principal, b.granted_reduction) for b in versions] == [
+            (1, PRINCIPAL_2026, 0),
+            (2, PRINCIPAL_2026, 113_481),
+            (3, 404_820, 101_205),  # 25% of the new principal
+        ]
+        assert [b.is_current for b in versions] == [False, False, True]
+
 
 class TestMutasi:
     async def test_object_data_change_reassesses_the_bill_and_keeps_a_change_row(

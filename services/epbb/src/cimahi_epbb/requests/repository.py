@@ -174,3 +174,19 @@ async def current_unpaid_bills(session: AsyncSession, nop: str, from_year: int) 
         .order_by(Bill.tax_year)
     )
     return list(rows)
+
+
+async def granted_percent(session: AsyncSession, nop: str, tax_year: int) -> int | None:
+    """The percent of the latest approved reduction (pengurangan) of a bill, or None."""
+    decision = await session.scalar(
+        select(TaxpayerRequest.decision)
+        .where(
+            TaxpayerRequest.kind == "pengurangan",
+            TaxpayerRequest.nop == nop,
+            TaxpayerRequest.tax_year == tax_year,
+            TaxpayerRequest.status == "approved",
+        )
+        .order_by(TaxpayerRequest.decided_at.desc(), TaxpayerRequest.id.desc())
+        .limit(1)
+    )
+    return int(decision["percent"]) if decision else None

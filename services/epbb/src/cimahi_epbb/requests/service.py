@@ -519,6 +519,7 @@ async def _approve_objection(
             "land_class": facts.land_class,
             "building_class": facts.building_class,
         }
+    await _reapply_reduction(session, successor)
     request.outcome_bill_id = successor.id
     request.decision = {
         "previous_bill_id": bill.id,
@@ -526,6 +527,19 @@ async def _approve_objection(
         "principal": successor.principal,
         **basis,
     }
+
+
+async def _reapply_reduction(session: AsyncSession, bill: Bill) -> None:
+    """A re-assessed bill keeps the granted reduction's percent, not its old amount."""
+    if bill.granted_reduction == 0:
+        return
+    percent = await repository.granted_percent(session, bill.nop, bill.tax_year)
+    if percent is not None:
+        bill.granted_reduction = _percent_of(bill.principal, percent)
+
+
+def _percent_of(principal: int, percent: int) -> int:
+    return rupiah(Decimal(principal) * percent / Decimal(100))
 
 
 def _decided_facts(bill: Bill, claimed: dict[str, Any], data: ApproveIn) -> ObjectFacts:
@@ -554,7 +568,7 @@ async def _approve_reduction(
 ) -> None:
     bill = await _current_bill(session, request)
     percent = data.decided_percent or int(request.fields["requested_percent"])
-    granted = rupiah(Decimal(bill.principal) * percent / Decimal(100))
+    granted = _percent_of(bill.principal, percent)
     successor = await new_bill_version(
         session,
         bill=bill,
@@ -633,6 +647,8 @@ async def _approve_mutasi(
                 facts=facts_of(obj) if reassess else None,
             )
         )
+    for successor in successors:
+        await _reapply_reduction(session, successor)
     request.outcome_bill_id = successors[-1].id if successors else None
     request.decision = {
         "changed_fields": changed,
