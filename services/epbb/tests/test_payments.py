@@ -13,8 +13,11 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from cimahi_epbb.models import Bill, CallbackReplay, Payment, PaymentCode, Receipt
+from cimahi_epbb.payments import service as payments
 from cimahi_epbb.payments.codes import crc16_ccitt
-from cimahi_epbb.payments.signing import signed_headers
+from cimahi_epbb.payments.schemas import PaymentConfirmation
+from cimahi_epbb.payments.signing import SignedMessage, signed_headers
+from cimahi_shared.auth import Principal
 from services.epbb.tests.conftest import Tokens, error_fields, problem
 from services.epbb.tests.factories import (
     ANI_NIK,
@@ -58,6 +61,15 @@ async def bjb(app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: 
     await add_bill(session, budi, tax_year=2026)
     await session.commit()
     return await register_channel(client, tokens, code="bjb", client_id="bank-bjb-demo")
+
+
+def _principal(channel: Channel) -> Principal:
+    return Principal(
+        sub=channel.client_id,
+        role="client",
+        scopes=frozenset({"epbb:channel"}),
+        client_id=channel.client_id,
+    )
 
 
 async def count(app: FastAPI, model: Any) -> int:
@@ -414,6 +426,20 @@ class TestConfirmation:
         response = await confirm(client, bjb, code="", amount=0, reference="", body=raw)
         assert error_fields(response) == {"payment_code", "paid_at"}
 
+    async def test_a_bill_corrected_since_the_code_was_issued_is_refused(
+        self, app: FastAPI, client: httpx.AsyncClient, bjb: Channel
+    ) -> None:
+        code = await new_code(client, bjb, CIBABAT_NOP)
+        async with app.state.runtime.session_factory() as s:
+            bill = (await s.execute(select(Bill).where(Bill.nop == CIBABAT_NOP))).scalar_one()
+            bill.status, bill.is_current = "superseded", False
+            await s.commit()
+        changed = await confirm(
+            client, bjb, code=code["code"], amount=code["amount"], reference="K"
+        )
+        assert problem(changed, 409)["type"].endswith("/bill-changed")
+        assert await count(app, Payment) == 0
+
 
 class TestConcurrency:
     async def test_concurrent_confirmations_of_one_bill_through_two_codes_one_wins(
@@ -432,6 +458,46 @@ class TestConcurrency:
         assert sum(b.paid_amount or 0 for b in paid) == winner["amount"]
         assert {b.receipt_ntpd for b in paid} == {winner["ntpd"]}
         assert await count(app, Payment) == 1
+
+    async def test_two_sessions_confirming_one_bill_the_second_waits_and_is_refused(
+        self, app: FastAPI, client: httpx.AsyncClient, bjb: Channel
+    ) -> None:
+        """Two database connections: the first holds its bill update uncommitted while the
+        second tries the same bill through another code; the second is refused once the first
+        commits (PostgreSQL: it waits on the row lock; SQLite: on the write lock)."""
+        one = await new_code(client, bjb, CIBABAT_NOP)
+        two = await new_code(client, bjb, CIBABAT_NOP)
+        factory = app.state.runtime.session_factory
+        settings = app.state.runtime.settings
+
+        async def attempt(session: Any, code: dict[str, Any], reference: str) -> Any:
+            channel = await payments.calling_channel(session, _principal(bjb))
+            body = callback_body(code["code"], code["amount"], reference)
+            return await payments.confirm_payment(
+                session,
+                channel=channel,
+                message=SignedMessage(message_id=reference, timestamp=0, body=body),
+                data=PaymentConfirmation.model_validate_json(body),
+                now=NOW,
+                settings=settings,
+            )
+
+        async with factory() as first:
+            won, created = await attempt(first, one, "FIRST")
+            assert created
+
+            async def second() -> Any:
+                async with factory() as s, s.begin():
+                    return await attempt(s, two, "SECOND")
+
+            racing = asyncio.create_task(second())
+            await first.commit()
+            with pytest.raises(payments.AlreadyPaid):
+                await racing
+        assert await count(app, Payment) == 1
+        (bill,) = await bills_of(app, CIBABAT_NOP)
+        assert bill.receipt_ntpd == won.ntpd
+        assert bill.paid_amount == one["amount"]
 
     async def test_money_is_conserved_under_a_burst_of_concurrent_and_duplicated_callbacks(
         self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any, bjb: Channel

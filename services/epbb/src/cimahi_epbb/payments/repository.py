@@ -97,7 +97,9 @@ async def code_by_id(session: AsyncSession, code_id: str) -> PaymentCode | None:
 
 async def bills_by_id(session: AsyncSession, ids: Sequence[str]) -> dict[str, Bill]:
     """Bills by id (any status)."""
-    rows = await session.execute(select(Bill).where(Bill.id.in_(list(ids))))
+    rows = await session.execute(
+        select(Bill).where(Bill.id.in_(list(ids))).execution_options(populate_existing=True)
+    )
     return {b.id: b for b in rows.scalars()}
 
 

@@ -113,6 +113,10 @@ class AmountMismatch(InvalidInput):
     code, title = "amount-mismatch", "The amount is not the payment code's amount"
 
 
+class BillChanged(Conflict):
+    code, title = "bill-changed", "A bill of this payment code was corrected or cancelled"
+
+
 class ReferenceReused(Conflict):
     code, title = "channel-reference-reused", "This channel reference confirmed another payment"
 
@@ -528,9 +532,7 @@ async def confirm_payment(
         )
         if winner is not None:
             return await _answer_repeat(session, winner, data, base_url=base_url), False
-        raise AlreadyPaid(
-            f"A bill of payment code {code.code} was paid meanwhile; nothing was recorded."
-        ) from None
+        raise await _why_taken(session, code) from None
     except IntegrityError:
         winner = await repository.find_payment(
             session, channel=channel.code, reference=data.channel_reference
@@ -539,6 +541,20 @@ async def confirm_payment(
             raise
         return await _answer_repeat(session, winner, data, base_url=base_url), False
     return payment_read(payment, receipt, code, base_url=base_url), True
+
+
+async def _why_taken(session: AsyncSession, code: PaymentCode) -> Conflict:
+    """Why a bill of the code could not be marked paid: paid meanwhile, or corrected/cancelled."""
+    bills = await repository.bills_by_id(session, [str(line["bill_id"]) for line in code.breakdown])
+    if any(b.status == PAID for b in bills.values()):
+        return AlreadyPaid(
+            f"A bill of payment code {code.code} is already paid (through another code); "
+            "nothing was recorded."
+        )
+    return BillChanged(
+        f"A bill of payment code {code.code} was corrected or cancelled since the code was "
+        "issued; nothing was recorded: ask for a new code."
+    )
 
 
 async def _settle(
