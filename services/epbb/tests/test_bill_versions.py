@@ -89,7 +89,7 @@ class TestNewBillVersion:
         )
         # 0.0009 x 0.8 x (100 x 3,410,000 - 15,000,000) = 234,720
         assert third.principal == 234_720
-        with pytest.raises(InvalidInput):
+        with pytest.raises(InvalidInput) as refused:
             await new_bill_version(
                 session,
                 bill=third,
@@ -98,6 +98,8 @@ class TestNewBillVersion:
                 now=NOW,
                 facts=ObjectFacts(100, 0, "Z99", None),
             )
+        assert refused.value.errors is not None
+        assert [e["field"] for e in refused.value.errors] == ["land_class"]
 
     async def test_a_paid_or_superseded_bill_gets_no_new_version(
         self, app: FastAPI, session: Any

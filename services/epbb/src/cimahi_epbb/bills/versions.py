@@ -127,13 +127,10 @@ async def _assessment(
     try:
         assessment = assess(facts, in_force.rules, njoptkp_applies=njoptkp_applied)
     except UnknownValueClass as exc:
+        land_known = facts.land_class in in_force.rules.land_classes
+        field = "building_class" if land_known else "land_class"
         raise InvalidInput(
             "The value class is not in the year's rules.",
-            errors=[
-                {
-                    "field": "building_class" if "building" in str(exc) else "land_class",
-                    "message": str(exc),
-                }
-            ],
+            errors=[{"field": field, "message": str(exc)}],
         ) from None
     return assessment.principal, assessment.as_json(), in_force.version

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Query, status
 
@@ -15,6 +15,7 @@ from cimahi_epbb.requests.repository import ListFilter
 from cimahi_epbb.requests.schemas import (
     ApproveIn,
     HistoryRead,
+    Kind,
     NoteIn,
     RequestCreate,
     RequestPage,
@@ -48,7 +49,7 @@ def request_read(detail: service.Detail) -> RequestRead:
     return RequestRead(
         id=request.id,
         tracking_no=request.tracking_no,
-        kind=request.kind,  # type: ignore[arg-type]
+        kind=cast("Kind", request.kind),
         request_kind=REQUEST_KIND[request.kind],
         title=service.title_of(request),
         nop=request.nop,
