@@ -4,11 +4,13 @@ nothing, and exactly one winner among concurrent confirmations of a bill."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
+from cloudevents.core.formats.json import JSONFormat
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
@@ -235,6 +237,22 @@ class TestConfirmation:
         for event in events:
             assert ANI_NIK not in str(event)
             assert "Ani" not in str(event)
+
+    async def test_the_events_parse_with_the_cloudevents_sdk(
+        self, app: FastAPI, client: httpx.AsyncClient, session: Any, bjb: Channel
+    ) -> None:
+        await link(session, MELONG_NOP, "01JANI000000000000000000AA")
+        code = await new_code(client, bjb, MELONG_NOP)
+        paid = await confirm(client, bjb, code=code["code"], amount=code["amount"], reference="CE")
+        assert paid.status_code == 201
+        events = await outboxed(app)
+        assert sorted(e["type"] for e in events) == sorted([PAYMENT_RECEIVED, LIFECYCLE])
+        for event in events:
+            parsed = JSONFormat().read(None, json.dumps(event).encode())
+            assert parsed.get_type() == event["type"]
+            assert parsed.get_source() == "/epbb"
+        received = next(e for e in events if e["type"] == PAYMENT_RECEIVED)
+        assert received["subject"] == paid.json()["ntpd"]
 
     async def test_no_lifecycle_event_without_a_linked_account(
         self, app: FastAPI, client: httpx.AsyncClient, bjb: Channel
