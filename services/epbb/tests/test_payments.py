@@ -170,6 +170,28 @@ class TestPaymentCodes:
         assert code["code"] in payload
         assert payload[-4:] == f"{crc16_ccitt(payload[:-4].encode()):04X}"
 
+    async def test_a_channel_reads_its_code_open_paid_or_expired(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, bjb: Channel
+    ) -> None:
+        paid_code = await new_code(client, bjb, CIBABAT_NOP)
+        open_code = await new_code(client, bjb, MELONG_NOP)
+        assert open_code["status"] == "open"
+        assert open_code["ntpd"] is None
+        paid = await confirm(
+            client, bjb, code=paid_code["code"], amount=paid_code["amount"], reference="ST"
+        )
+        read = await client.get(f"/v1/channel/payment-codes/{paid_code['code']}", headers=bjb.auth)
+        assert read.json()["status"] == "paid"
+        assert read.json()["ntpd"] == paid.json()["ntpd"]
+        pin_clock(app, NOW + timedelta(days=2))
+        late = await client.get(f"/v1/channel/payment-codes/{open_code['code']}", headers=bjb.auth)
+        assert late.json()["status"] == "expired"
+        pos = await register_channel(client, tokens, code="pos", kind="post")
+        theirs = await client.get(
+            f"/v1/channel/payment-codes/{open_code['code']}", headers=pos.auth
+        )
+        problem(theirs, 404)
+
     async def test_nothing_left_to_pay(self, client: httpx.AsyncClient, bjb: Channel) -> None:
         code = await new_code(client, bjb, CIBABAT_NOP)
         paid = await confirm(client, bjb, code=code["code"], amount=code["amount"], reference="R1")

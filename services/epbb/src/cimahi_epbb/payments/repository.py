@@ -198,6 +198,13 @@ async def next_receipt_serial(session: AsyncSession, day: date) -> int:
     return int((await session.execute(stmt)).scalar_one())
 
 
+async def payment_of_code(session: AsyncSession, code_id: str) -> Payment | None:
+    """The payment that settled a code, if any."""
+    return (
+        await session.execute(select(Payment).where(Payment.payment_code_id == code_id))
+    ).scalar_one_or_none()
+
+
 # --- receipts ---
 
 

@@ -174,6 +174,20 @@ async def create_payment_code(
     )
 
 
+@router.get(
+    "/v1/channel/payment-codes/{code}",
+    tags=["channel payments"],
+    response_model=PaymentCodeRead,
+    responses={403: _PROBLEM, 404: _PROBLEM},
+)
+async def read_payment_code(
+    code: str, principal: ChannelClient, session: SessionDep, clock: ClockDep
+) -> PaymentCodeRead:
+    """One of your payment codes: open, paid (with its NTPD) or expired."""
+    channel = await service.calling_channel(session, principal)
+    return await service.read_payment_code(session, channel=channel, number=code, now=clock.now)
+
+
 @router.post(
     "/v1/channel/payments",
     tags=["channel payments"],

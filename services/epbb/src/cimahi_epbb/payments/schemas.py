@@ -127,8 +127,9 @@ class PaymentCodeRead(BaseModel):
     channel: str
     payload: str | None = Field(description="QRIS payload (EMVCo) for QRIS channels, else null")
     amount: int
-    status: str
+    status: str = Field(description="open | paid | expired")
     expires_at: datetime
+    ntpd: str | None = Field(default=None, description="The receipt number once paid")
     bills: list[CodeBillRead]
 
 

@@ -76,7 +76,7 @@ from cimahi_shared.identifiers import format_nop
 from cimahi_shared.pii import PiiCipher
 
 CITY_PREFIX = "3277"
-OPEN, PAID = "open", "paid"
+OPEN, PAID, EXPIRED = "open", "paid", "expired"
 CITIZEN_CHANNEL_KINDS = (ChannelKind.QRIS, ChannelKind.VA)
 _CODE_ATTEMPTS = 5
 
@@ -334,16 +334,20 @@ async def _quote(
     return _Quote(lines=lines, amount=sum(line["total"] for line in lines), expires_at=expires_at)
 
 
-def code_read(code: PaymentCode, kind: ChannelKind) -> PaymentCodeRead:
-    """A payment code as the channel (or citizen) sees it."""
+def code_read(
+    code: PaymentCode, kind: ChannelKind, *, now: datetime, ntpd: str | None = None
+) -> PaymentCodeRead:
+    """A payment code as the channel (or citizen) sees it (``expired`` once past its expiry)."""
+    status = EXPIRED if code.status == OPEN and now >= code.expires_at else code.status
     return PaymentCodeRead(
         code=code.code,
         kind=kind,
         channel=code.channel_code,
         payload=code.payload,
         amount=code.amount,
-        status=code.status,
+        status=status,
         expires_at=code.expires_at,
+        ntpd=ntpd,
         bills=[
             CodeBillRead(**{k: line[k] for k in CodeBillRead.model_fields})
             for line in code.breakdown
@@ -390,7 +394,23 @@ async def create_payment_code(
     )
     repository.add_code(session, code, {line["bill_id"]: line["total"] for line in quote.lines})
     await session.flush()
-    return code_read(code, kind)
+    return code_read(code, kind, now=now)
+
+
+async def read_payment_code(
+    session: AsyncSession, *, channel: PaymentChannel, number: str, now: datetime
+) -> PaymentCodeRead:
+    """One of the channel's codes with its status (open | paid | expired) and NTPD once paid."""
+    code = await repository.find_code(session, number)
+    if code is None or code.channel_code != channel.code:
+        raise PaymentCodeUnknown(f"No payment code {number} was issued to you.")
+    paid = await repository.payment_of_code(session, code.id)
+    return code_read(
+        code,
+        ChannelKind(channel.kind),
+        now=now,
+        ntpd=paid.receipt_ntpd if paid is not None else None,
+    )
 
 
 async def create_my_payment_code(
