@@ -212,12 +212,12 @@ class _Generator:
             share = count // len(kelurahan) + (1 if index < count % len(kelurahan) else 0)
             block, serial, block_size = 1, 0, self._between(150, 400)
             for _ in range(share):
-                serial += 1
-                if serial > block_size:
-                    block, serial, block_size = block + 1, 1, self._between(150, 400)
-                nop = f"{prefix}{block:03d}{serial:04d}0"  # as make_nop, without re-checking
-                if nop in self.used_nops:
-                    continue
+                nop = ""
+                while not nop or nop in self.used_nops:  # the fixed objects' NOPs are taken
+                    serial += 1
+                    if serial > block_size:
+                        block, serial, block_size = block + 1, 1, self._between(150, 400)
+                    nop = f"{prefix}{block:03d}{serial:04d}0"  # as make_nop, without re-checks
                 self.used_nops.add(nop)
                 street = self._pick(STREETS[kel.code])
                 land, building, cheaper = self._areas()
