@@ -690,3 +690,40 @@ class TestConcurrency:
         assert "still open" in problem(response, 409)["detail"]
         assert len(calls) == 2  # the check saw nothing; the unique index caught it
         assert await count(app, TaxpayerRequest) == 1
+
+
+class TestAdminsAndOutcomeEvents:
+    async def test_admins_read_with_a_log_but_take_no_steps(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
+    ) -> None:
+        pin_clock(app)
+        await scene(app, session)
+        flow = Flow(client, tokens)
+        ref = (await flow.submit(pengurangan()))["id"]
+        admin = tokens.admin()
+        assert (await flow.get(ref, admin)).status_code == 200
+        problem(await flow.step(ref, "verify", {}, admin), 403)
+        async with runtime(app).session_factory() as s:
+            (entry,) = (await s.scalars(select(AccessAudit))).all()
+            assert (entry.actor_role, entry.nop) == ("admin", MELONG_NOP)
+
+    async def test_the_approved_event_carries_the_outcome(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
+    ) -> None:
+        pin_clock(app)
+        await scene(app, session)
+        flow = Flow(client, tokens)
+        ref = (await flow.submit(pengurangan()))["id"]
+        await flow.ok(ref, "verify")
+        approved = await flow.ok(ref, "approve")
+        (event,) = [e for e in await outbox_events(app) if e["type"] == DOMAIN.format("approved")]
+        assert event["subject"] == approved["tracking_no"]
+        data = event["data"]
+        assert (data["kind"], data["nop"], data["tax_year"]) == ("pengurangan", MELONG_NOP, 2026)
+        assert (data["outcome_bill_id"], data["granted_reduction"]) == (
+            approved["outcome_bill_id"],
+            113_481,
+        )
+        assert (data["principal"], data["sequence"]) == (PRINCIPAL_2026, 3)
+        assert "Ani" not in str(event)
+        assert "owner_sub" not in data
