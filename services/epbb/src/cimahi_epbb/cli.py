@@ -126,7 +126,11 @@ async def _seed(settings: EpbbSettings) -> list[str]:
         lines.append("epbb: no demo payment channels (cimahi_epbb.payments.demo not there)")
     else:
         channels = await seed_demo_channels(settings)
-        lines.append(f"epbb: demo payment channels: {channels}")
+        lines.append(
+            f"epbb: {channels} demo payment channels registered"
+            if channels
+            else "epbb: demo payment channels already registered"
+        )
     return lines
 
 
