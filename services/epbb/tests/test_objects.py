@@ -303,6 +303,8 @@ class TestListObjects:
         assert [o["nop"] for o in melong.json()["items"]] == [MELONG_NOP, ANI_SMALL_NOP, SITI_NOP]
         city = await client.get("/v1/objects", headers=tokens.officer("32.77"))
         assert len(city.json()["items"]) == 4
+        cimahi_utara = await client.get("/v1/objects", headers=tokens.officer("32.77.03"))
+        assert [o["nop"] for o in cimahi_utara.json()["items"]] == [CIBABAT_NOP]
         cibabat = await client.get(
             "/v1/objects", params={"kelurahan_code": MELONG}, headers=tokens.officer(CIBABAT)
         )

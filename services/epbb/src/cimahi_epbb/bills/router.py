@@ -20,8 +20,8 @@ from cimahi_epbb.bills.schemas import (
 )
 from cimahi_epbb.bills.service import BillQuery, amounts, bill_amounts
 from cimahi_epbb.clock import ClockDep
-from cimahi_epbb.objects.router import NopPath, Staff
-from cimahi_shared.app import SessionDep
+from cimahi_epbb.objects.router import NopPath, Staff, epbb_settings
+from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.documents.masking import mask_name
 from cimahi_shared.identifiers import format_nop
 from cimahi_shared.ratelimit import SlidingWindowCounter, refuse_if_limited
@@ -156,6 +156,7 @@ async def explain_bill(
 async def list_bills(
     principal: Staff,
     session: SessionDep,
+    runtime: RuntimeDep,
     clock: ClockDep,
     tax_year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
     kelurahan_code: Annotated[
@@ -190,6 +191,7 @@ async def list_bills(
             cursor=after,
             limit=limit,
         ),
+        settings=epbb_settings(runtime),
         purpose=purpose,
         now=clock.now,
     )

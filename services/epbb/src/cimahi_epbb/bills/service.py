@@ -17,10 +17,11 @@ from cimahi_epbb.access_log import log_reads
 from cimahi_epbb.bills.formula import DueAmounts
 from cimahi_epbb.bills.inquiry import UNPAID, BillDue, Inquiry, inquire, price
 from cimahi_epbb.bills.schemas import BillAmounts, BillStatus, BillVersion, ExplanationLine
+from cimahi_epbb.config import EpbbSettings
 from cimahi_epbb.models import Bill, TaxObject
 from cimahi_epbb.objects import repository
 from cimahi_epbb.objects.repository import BillFilter
-from cimahi_epbb.objects.service import ObjectNotFound, visible_object
+from cimahi_epbb.objects.service import ObjectNotFound, area_nop_ranges, visible_object
 from cimahi_epbb.rules.service import RulesInForce, rules_for
 from cimahi_shared.auth import Principal
 from cimahi_shared.errors import NotFound
@@ -312,7 +313,7 @@ class BillQuery:
     limit: int = 50
 
 
-def _filter(principal: Principal, query: BillQuery) -> BillFilter:
+def _filter(principal: Principal, query: BillQuery, settings: EpbbSettings) -> BillFilter:
     states: tuple[str, ...] = ("unpaid", "paid")
     due_before = due_from = None
     if query.status == "paid":
@@ -323,11 +324,13 @@ def _filter(principal: Principal, query: BillQuery) -> BillFilter:
         states, due_from = ("unpaid",), query.on
     elif query.status == "reduced-to-zero":
         states = ("unpaid",)
+    area = None if principal.is_admin else (principal.area or "-")
     return BillFilter(
-        area=None if principal.is_admin else (principal.area or "-"),
+        area=area,
         tax_year=query.tax_year,
         kelurahan_code=query.kelurahan_code,
         states=states,
+        nop_ranges=area_nop_ranges([area, query.kelurahan_code], settings),
         due_before=due_before,
         due_from=due_from,
         after=query.cursor,
@@ -340,6 +343,7 @@ async def list_bills(
     *,
     principal: Principal,
     query: BillQuery,
+    settings: EpbbSettings,
     purpose: str,
     now: datetime,
 ) -> tuple[list[tuple[Bill, TaxObject, DueAmounts | None]], str | None]:
@@ -349,7 +353,7 @@ async def list_bills(
     ``limit`` items when bills reduced to zero are left out of ``unpaid``/``overdue`` (the
     cursor still moves on).
     """
-    rows = await repository.list_bills(session, _filter(principal, query))
+    rows = await repository.list_bills(session, _filter(principal, query, settings))
     rules: dict[int, RulesInForce] = {}
     out: list[tuple[Bill, TaxObject, DueAmounts | None]] = []
     for bill, obj in rows:

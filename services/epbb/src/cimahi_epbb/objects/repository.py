@@ -93,6 +93,10 @@ async def failed_claims_since(
     return list(rows.scalars())
 
 
+NopRange = tuple[str, str]
+"""The lowest and highest 18-digit NOP of a prefix (a BETWEEN the primary-key index serves)."""
+
+
 def within_area(column: InstrumentedAttribute[str], area: str) -> ColumnElement[bool]:
     """``column`` (a kelurahan code) lies in an officer's area (city, kecamatan or kelurahan)."""
     return or_(column == area, column.startswith(area + ".", autoescape=True))
@@ -103,19 +107,19 @@ async def list_objects(
     *,
     area: str | None,
     kelurahan_code: str | None,
-    nop_prefix: str | None,
+    nop_ranges: list[NopRange],
     name_prefix: str | None,
     after_nop: str | None,
     limit: int,
 ) -> list[TaxObject]:
     """Objects by NOP after ``after_nop``, filtered; ``area`` None: the whole city (admins)."""
     query = select(TaxObject).order_by(TaxObject.nop).limit(limit)
+    for low, high in nop_ranges:
+        query = query.where(TaxObject.nop.between(low, high))
     if area is not None:
         query = query.where(within_area(TaxObject.kelurahan_code, area))
     if kelurahan_code is not None:
         query = query.where(TaxObject.kelurahan_code == kelurahan_code)
-    if nop_prefix:
-        query = query.where(TaxObject.nop.startswith(nop_prefix, autoescape=True))
     if name_prefix:
         query = query.where(
             func.lower(TaxObject.taxpayer_name).startswith(name_prefix.lower(), autoescape=True)
@@ -146,6 +150,7 @@ class BillFilter:
     tax_year: int | None
     kelurahan_code: str | None
     states: tuple[str, ...]
+    nop_ranges: list[NopRange]
     due_before: date | None
     due_from: date | None
     after: tuple[str, int] | None
@@ -163,6 +168,8 @@ async def list_bills(session: AsyncSession, f: BillFilter) -> list[tuple[Bill, T
     )
     if f.area is not None:
         query = query.where(within_area(Bill.kelurahan_code, f.area))
+    for low, high in f.nop_ranges:
+        query = query.where(Bill.nop.between(low, high))
     if f.tax_year is not None:
         query = query.where(Bill.tax_year == f.tax_year)
     if f.kelurahan_code is not None:

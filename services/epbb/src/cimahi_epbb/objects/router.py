@@ -56,10 +56,15 @@ async def staff(principal: CurrentPrincipal) -> Principal:
 Staff = Annotated[Principal, Depends(staff)]
 
 
-def _claim_limit(runtime: RuntimeDep) -> ClaimLimit:
+def epbb_settings(runtime: RuntimeDep) -> EpbbSettings:
+    """E-PBB's settings of the running service."""
     settings = runtime.settings
-    if not isinstance(settings, EpbbSettings):  # pragma: no cover - always E-PBB's
-        settings = EpbbSettings()
+    assert isinstance(settings, EpbbSettings)
+    return settings
+
+
+def _claim_limit(runtime: RuntimeDep) -> ClaimLimit:
+    settings = epbb_settings(runtime)
     return ClaimLimit(settings.claim_max_attempts, settings.claim_window_seconds)
 
 
@@ -215,6 +220,7 @@ async def read_object(
 async def list_objects(
     principal: Staff,
     session: SessionDep,
+    runtime: RuntimeDep,
     clock: ClockDep,
     kelurahan_code: Annotated[
         str | None, Query(pattern=r"^32\.77\.\d{2}\.\d{4}$", description="e.g. 32.77.01.1001")
@@ -234,6 +240,7 @@ async def list_objects(
         session,
         principal=principal,
         query=ObjectQuery(kelurahan_code=kelurahan_code, q=q, cursor=cursor, limit=limit),
+        settings=epbb_settings(runtime),
         purpose=purpose,
         now=clock.now,
     )

@@ -23,11 +23,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cimahi_epbb.access_log import log_reads
 from cimahi_epbb.auth import in_area, is_officer
 from cimahi_epbb.bills.inquiry import Inquiry, inquire
+from cimahi_epbb.config import EpbbSettings
 from cimahi_epbb.models import AccessAudit, TaxObject
 from cimahi_epbb.objects import repository
+from cimahi_epbb.objects.nop import CITY_PREFIX, kelurahan_prefix, nop_kecamatan_code
+from cimahi_epbb.objects.repository import NopRange
 from cimahi_shared.auth import Principal
 from cimahi_shared.errors import NotFound
 from cimahi_shared.pii import PiiCipher
+from cimahi_shared.regions import find_kelurahan, kecamatan_codes
+
+NOP_LENGTH = 18
 
 NOT_VISIBLE = "No tax object with this NOP is known to you."
 
@@ -95,7 +101,31 @@ class ObjectQuery:
 def _nop_digits(q: str) -> str | None:
     """The digits of ``q`` when it looks like (the start of) a NOP, else None."""
     stripped = q.replace(".", "").replace("-", "").replace(" ", "")
-    return stripped if stripped.isdigit() else None
+    return stripped if stripped.isdigit() and len(stripped) <= NOP_LENGTH else None
+
+
+def prefix_range(prefix: str) -> NopRange:
+    """The NOPs starting with ``prefix`` as a range of 18-digit strings."""
+    return prefix.ljust(NOP_LENGTH, "0"), prefix.ljust(NOP_LENGTH, "9")
+
+
+def area_nop_ranges(codes: list[str | None], settings: EpbbSettings) -> list[NopRange]:
+    """NOP ranges of kelurahan/kecamatan codes (the NOP's digits are the object's location).
+
+    The ``kelurahan_code`` filter stays the rule; these ranges only let the database walk the
+    primary-key index instead of the whole table (unknown codes and the city: no range).
+    """
+    ranges: list[NopRange] = []
+    for code in codes:
+        kelurahan = find_kelurahan(code) if code else None
+        try:
+            if kelurahan is not None:
+                ranges.append(prefix_range(kelurahan_prefix(kelurahan, settings)))
+            elif code in kecamatan_codes():
+                ranges.append(prefix_range(CITY_PREFIX + nop_kecamatan_code(code, settings)))
+        except KeyError:
+            continue
+    return ranges
 
 
 async def list_objects(
@@ -103,6 +133,7 @@ async def list_objects(
     *,
     principal: Principal,
     query: ObjectQuery,
+    settings: EpbbSettings,
     purpose: str,
     now: datetime,
 ) -> tuple[list[TaxObject], str | None]:
@@ -116,7 +147,8 @@ async def list_objects(
         session,
         area=area,
         kelurahan_code=query.kelurahan_code,
-        nop_prefix=digits,
+        nop_ranges=area_nop_ranges([area, query.kelurahan_code], settings)
+        + ([prefix_range(digits)] if digits else []),
         name_prefix=q if q and digits is None else None,
         after_nop=query.cursor,
         limit=query.limit,
