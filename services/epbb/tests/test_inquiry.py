@@ -310,6 +310,7 @@ class TestPublicInquiry:
     ) -> None:
         response = await client.get(f"/v1/public/bills/{MELONG_DISPLAY}")
         assert response.status_code == 200, response.text
+        assert response.headers["cache-control"] == "private, no-store"
         body = response.json()
         assert body["taxpayer_name_masked"] == "A** L******"
         assert (body["kelurahan_name"], body["kecamatan_name"]) == ("Melong", "Cimahi Selatan")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from cimahi_epbb.access_log import DEFAULT_PURPOSE, PurposeHeader
 from cimahi_epbb.auth import Reader
@@ -20,14 +20,14 @@ from cimahi_epbb.bills.schemas import (
 )
 from cimahi_epbb.bills.service import BillQuery, amounts, bill_amounts
 from cimahi_epbb.clock import ClockDep
-from cimahi_epbb.objects.router import NopPath, Staff, epbb_settings
+from cimahi_epbb.objects.router import NopPath, Staff, epbb_settings, no_store
 from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.documents.masking import mask_name
 from cimahi_shared.identifiers import format_nop
 from cimahi_shared.ratelimit import SlidingWindowCounter, refuse_if_limited
 from cimahi_shared.regions import find_kelurahan
 
-router = APIRouter(tags=["bills"])
+router = APIRouter(tags=["bills"], dependencies=[Depends(no_store)])
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 # Public inquiries per client address and minute (runtime.extras may hold another counter).

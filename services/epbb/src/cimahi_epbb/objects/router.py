@@ -31,7 +31,13 @@ from cimahi_shared.errors import Forbidden, problem_response
 from cimahi_shared.identifiers import NOP, format_nop
 from cimahi_shared.regions import find_kelurahan, kelurahan_name
 
-router = APIRouter(tags=["tax objects"])
+
+async def no_store(response: Response) -> None:
+    """Answers about taxpayers and their bills are never kept by caches (amounts change daily)."""
+    response.headers["Cache-Control"] = "private, no-store"
+
+
+router = APIRouter(tags=["tax objects"], dependencies=[Depends(no_store)])
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 REFUSED = (
