@@ -1,7 +1,8 @@
 """Objects, account links and the access log (issue 6): no change beyond 0001 was needed; empty.
 
 The officers' lists bound the NOP by the area (objects.service.area_nop_ranges) and so use the
-primary keys of ``tax_objects`` and ``bills``; the access log's indexes are in 0001.
+NOP-leading indexes (``tax_objects``' primary key, ``bills``' uq_bills_current); the access log's
+indexes are in 0001.
 
 Revision ID: 0003
 Revises: 0002
