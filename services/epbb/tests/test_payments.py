@@ -499,6 +499,30 @@ class TestConcurrency:
         assert {b.receipt_ntpd for b in paid} == {winner["ntpd"]}
         assert await count(app, Payment) == 1
 
+    async def test_one_reference_sent_at_once_for_two_objects_pays_only_one(
+        self, app: FastAPI, client: httpx.AsyncClient, bjb: Channel
+    ) -> None:
+        melong = await new_code(client, bjb, MELONG_NOP)
+        cibabat = await new_code(client, bjb, CIBABAT_NOP)
+        responses = await asyncio.gather(
+            *(
+                confirm(client, bjb, code=c["code"], amount=c["amount"], reference="SAME")
+                for c in (melong, cibabat) * 3
+            )
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses.count(201) == 1
+        winner = next(r.json() for r in responses if r.status_code == 201)
+        for response in responses:
+            if response.json().get("payment_code") == winner["payment_code"]:
+                assert response.status_code in (200, 201)
+                assert response.json()["ntpd"] == winner["ntpd"]
+            else:
+                assert problem(response, 409)["type"].endswith("/channel-reference-reused")
+        assert await count(app, Payment) == 1
+        loser = CIBABAT_NOP if winner["bills"][0]["nop"] == MELONG_NOP else MELONG_NOP
+        assert {b.status for b in await bills_of(app, loser)} == {"unpaid"}
+
     async def test_two_sessions_confirming_one_bill_the_second_waits_and_is_refused(
         self, app: FastAPI, client: httpx.AsyncClient, bjb: Channel
     ) -> None:
