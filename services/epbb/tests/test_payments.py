@@ -460,11 +460,16 @@ class TestConfirmation:
         assert problem(again, 409)["type"].endswith("/already-paid")
 
     async def test_a_malformed_body_names_the_field(
-        self, client: httpx.AsyncClient, bjb: Channel
+        self, app: FastAPI, client: httpx.AsyncClient, bjb: Channel
     ) -> None:
         raw = b'{"payment_code": "1", "amount": 10, "channel_reference": "R", "paid_at": "x"}'
         response = await confirm(client, bjb, code="", amount=0, reference="", body=raw)
         assert error_fields(response) == {"payment_code", "paid_at"}
+        code = await new_code(client, bjb, MELONG_NOP)
+        tomorrow = callback_body(code["code"], code["amount"], "F1", NOW + timedelta(days=1))
+        future = await confirm(client, bjb, code="", amount=0, reference="", body=tomorrow)
+        assert error_fields(future) == {"paid_at"}
+        assert await count(app, Payment) == 0
 
     async def test_a_bill_corrected_since_the_code_was_issued_is_refused(
         self, app: FastAPI, client: httpx.AsyncClient, bjb: Channel
