@@ -137,7 +137,7 @@ async def list_objects(
     purpose: str,
     now: datetime,
 ) -> tuple[list[TaxObject], str | None]:
-    """A page of objects of the officer's area (admins: the city), by NOP; each shown one logged."""
+    """A page of objects of the officer's area (admins: the city) by NOP; each one shown is logged."""
     area = None if principal.is_admin else principal.area
     if area is None and not principal.is_admin:
         return [], None
