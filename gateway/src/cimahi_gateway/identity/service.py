@@ -529,7 +529,7 @@ DEMO_CLIENTS: tuple[DemoClient, ...] = (
         CLIENT_SECRET_PREFIX + "demo-bank-bjb-2026",
         "Bank BJB (demo payment channel)",
         ("epbb:channel",),
-        "E-PBB channel 'bjb' (bank, virtual account)",
+        "E-PBB channel 'bjb' (bank)",
     ),
     DemoClient(
         "qris-demo",
