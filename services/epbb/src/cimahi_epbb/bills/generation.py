@@ -100,6 +100,25 @@ async def _billed_nops(session: AsyncSession, tax_year: int) -> set[str]:
     return set(rows.scalars())
 
 
+async def _counts(session: AsyncSession, tax_year: int) -> tuple[int, int]:
+    """How many objects are active, and how many of them have no current bill for the year."""
+    has_bill = (
+        select(Bill.id)
+        .where(Bill.nop == TaxObject.nop, Bill.tax_year == tax_year, Bill.is_current.is_(True))
+        .exists()
+    )
+    active = TaxObject.status == "active"
+    row = (
+        await session.execute(
+            select(
+                select(func.count()).where(active).scalar_subquery(),
+                select(func.count()).where(active, ~has_bill).scalar_subquery(),
+            )
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
 def _njop(row: ObjectRow, rules: TaxYearRules) -> int | None:
     """An object's NJOP under the rules, None when a value class is unknown."""
     land = rules.land_classes.get(row.land_class)
@@ -238,6 +257,19 @@ async def generate_bills(
             await conn.execute(select(func.pg_advisory_xact_lock(_LOCK_BASE + tax_year)))
         in_force = await rules_for(session, tax_year)
         rules = in_force.rules
+        active, unbilled = await _counts(session, tax_year)
+        if not unbilled:  # every object has its bill: the usual case of a repeated run
+            if progress is not None:
+                progress(active, active)
+            return GenerationResult(
+                tax_year=tax_year,
+                rules_version=in_force.version,
+                created=0,
+                existing=active,
+                skipped=0,
+                total_principal=0,
+                seconds=round(time.perf_counter() - started, 3),
+            )
         objects = await _active_objects(session)
         billed = await _billed_nops(session, tax_year)
         recipients = njoptkp_recipients(objects, rules)
