@@ -49,9 +49,28 @@ def bill_status(bill: Bill, due: DueAmounts | None) -> BillStatus:
     return "overdue" if due.overdue else "unpaid"
 
 
-def _paid(bill: Bill, key: str) -> int:
-    value = (bill.paid_breakdown or {}).get(key, 0)
-    return int(value) if isinstance(value, int | str) else 0
+def _whole(value: object) -> int:
+    return value if isinstance(value, int) else 0
+
+
+def paid_amounts(bill: Bill) -> DueAmounts | None:
+    """What a paid bill cost, as frozen at payment (None: not paid, or paid without a breakdown)."""
+    frozen = bill.paid_breakdown
+    if bill.status != "paid" or not frozen:
+        return None
+    on = frozen.get("on")
+    reason = frozen.get("reduction_reason")
+    return DueAmounts(
+        on=date.fromisoformat(on) if isinstance(on, str) else bill.due_date,
+        principal=bill.principal,
+        reduction=_whole(frozen.get("reduction")),
+        reduction_reason=reason if isinstance(reason, str) else None,
+        discount=_whole(frozen.get("discount")),
+        penalty_months=_whole(frozen.get("penalty_months")),
+        penalty=_whole(frozen.get("penalty")),
+        penalty_waived=_whole(frozen.get("penalty_waived")),
+        total=bill.paid_amount if bill.paid_amount is not None else _whole(frozen.get("total")),
+    )
 
 
 def amounts(bill: Bill, due: DueAmounts | None) -> dict[str, Any]:
@@ -80,15 +99,14 @@ def amounts(bill: Bill, due: DueAmounts | None) -> dict[str, Any]:
             "total_due": due.total,
         }
     else:
-        breakdown = bill.paid_breakdown or {}
-        reason = breakdown.get("reduction_reason")
+        paid = paid_amounts(bill)
         data |= {
-            "reduction": _paid(bill, "reduction"),
-            "reduction_reason": reason if isinstance(reason, str) else None,
-            "discount": _paid(bill, "discount"),
-            "penalty_months": _paid(bill, "penalty_months"),
-            "penalty": _paid(bill, "penalty"),
-            "penalty_waived": _paid(bill, "penalty_waived"),
+            "reduction": paid.reduction if paid else 0,
+            "reduction_reason": paid.reduction_reason if paid else None,
+            "discount": paid.discount if paid else 0,
+            "penalty_months": paid.penalty_months if paid else 0,
+            "penalty": paid.penalty if paid else 0,
+            "penalty_waived": paid.penalty_waived if paid else 0,
             "total_due": 0,
         }
     return data
@@ -159,7 +177,12 @@ def _int(value: object) -> int | None:
 
 
 def explanation(bill: Bill, due: DueAmounts | None) -> list[ExplanationLine]:
-    """The bill line by line: the assessment stored with it, then the amounts of the day."""
+    """The bill line by line: the assessment stored with it, then the amounts of the day.
+
+    A paid bill ends with the amounts it was paid with (``due`` is then ignored).
+    """
+    paid = paid_amounts(bill)
+    due = paid or due
     c = bill.computation
     njoptkp = _int(c.get("njoptkp"))
     computed = _int(c.get("computed_tax"))
@@ -242,7 +265,11 @@ def explanation(bill: Bill, due: DueAmounts | None) -> list[ExplanationLine]:
             ),
             ExplanationLine(
                 key="total",
-                label=f"Jumlah bayar {due.on.isoformat()} / total due",
+                label=(
+                    f"Dibayar {due.on.isoformat()} / paid"
+                    if paid
+                    else f"Jumlah bayar {due.on.isoformat()} / total due"
+                ),
                 amount=due.total,
             ),
         ]
