@@ -391,6 +391,45 @@ class TestConfirmation:
         assert problem(other, 409)["type"].endswith("/callback-replayed")
         assert await count(app, Payment) == 1
 
+    async def test_old_callback_ids_are_forgotten_once_they_cannot_be_replayed(
+        self, app: FastAPI, client: httpx.AsyncClient, bjb: Channel
+    ) -> None:
+        first = await new_code(client, bjb, MELONG_NOP, [2025])
+        second = await new_code(client, bjb, MELONG_NOP, [2026])
+        paid = await confirm(
+            client,
+            bjb,
+            code=first["code"],
+            amount=first["amount"],
+            reference="O1",
+            message_id="old",
+        )
+        assert paid.status_code == 201
+        later = NOW + timedelta(minutes=11)  # beyond twice the 5-minute tolerance
+        pin_clock(app, later)
+        stale = await confirm(
+            client,
+            bjb,
+            code=first["code"],
+            amount=first["amount"],
+            reference="O1",
+            message_id="old",
+        )
+        assert problem(stale, 401)["type"].endswith("/callback-timestamp-invalid")
+        again = await confirm(
+            client,
+            bjb,
+            code=second["code"],
+            amount=second["amount"],
+            reference="O2",
+            message_id="new",
+            timestamp=later,
+        )
+        assert again.status_code == 201, again.text
+        async with app.state.runtime.session_factory() as s:
+            kept = (await s.execute(select(CallbackReplay.message_id))).scalars().all()
+        assert kept == ["new"]
+
     async def test_an_expired_code_is_refused(
         self, app: FastAPI, client: httpx.AsyncClient, bjb: Channel
     ) -> None:

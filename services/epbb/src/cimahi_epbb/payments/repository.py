@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -130,6 +130,16 @@ async def remember_message(
             )
         )
     ).scalar_one()
+
+
+async def forget_messages(session: AsyncSession, *, channel: str, before: datetime) -> None:
+    """Drop a channel's callback ids received before ``before`` (their timestamps are refused
+    anyway, so they can no longer be replayed)."""
+    await session.execute(
+        delete(CallbackReplay).where(
+            CallbackReplay.channel_code == channel, CallbackReplay.received_at < before
+        )
+    )
 
 
 async def find_payment(session: AsyncSession, *, channel: str, reference: str) -> Payment | None:

@@ -544,7 +544,13 @@ async def confirm_payment(
     try:
         async with session.begin_nested():
             payment, receipt = await _settle(
-                session, channel=channel, code=code, data=data, now=now
+                session,
+                channel=channel,
+                code=code,
+                data=data,
+                now=now,
+                forget_messages_before=now
+                - timedelta(seconds=2 * settings.callback_tolerance_seconds),
             )
     except _BillTaken:
         winner = await repository.find_payment(
@@ -584,6 +590,7 @@ async def _settle(
     code: PaymentCode,
     data: PaymentConfirmation,
     now: datetime,
+    forget_messages_before: datetime,
 ) -> tuple[Payment, Receipt]:
     """The confirming writes (inside a savepoint: any refusal undoes all of them)."""
     lines = sorted(code.breakdown, key=lambda line: str(line["bill_id"]))
@@ -604,6 +611,8 @@ async def _settle(
             raise _BillTaken(line["bill_id"])
     today = now.astimezone(WIB).date()
     ntpd = ntpd_of(today, await repository.next_receipt_serial(session, today))
+    # Old callback ids go here, behind the day's counter lock, so purges never race each other.
+    await repository.forget_messages(session, channel=channel.code, before=forget_messages_before)
     payment = Payment(
         id=str(ULID()),
         channel_code=channel.code,
