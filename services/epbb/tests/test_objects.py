@@ -13,7 +13,7 @@ from sqlalchemy import select
 from cimahi_epbb.clock import CLOCK_EXTRA
 from cimahi_epbb.models import ObjectClaimAttempt, ObjectLink
 from services.epbb.tests.conftest import CIBABAT, MELONG, Tokens, error_fields, problem
-from services.epbb.tests.factories import ANI_NIK, BUDI_NIK, CIBABAT_NOP, MELONG_NOP
+from services.epbb.tests.factories import ANI_NIK, BUDI_NIK, CIBABAT_NOP, MELONG_NOP, add_object
 from services.epbb.tests.test_objects_helpers import (
     ANI_SMALL_NOP,
     ANI_SUB,
@@ -85,6 +85,18 @@ class TestLink:
         assert bodies[0] == bodies[1] == bodies[2]
         assert "Budi" not in taken.text
         assert await count(app, ObjectLink) == 1  # only Budi's, untouched
+
+    async def test_an_object_without_a_recorded_nik_cannot_be_linked(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, scene: Scene
+    ) -> None:
+        runtime = app.state.runtime
+        async with runtime.session_factory() as session:
+            await add_object(session, runtime.pii, nop="327701000100300010", nik=None)
+            await session.commit()
+        response = await client.post(
+            LINK, json={"nop": "327701000100300010", "nik": ANI_NIK}, headers=ani(tokens)
+        )
+        assert [e["field"] for e in problem(response, 422)["errors"]] == ["identity"]
 
     async def test_malformed_nop_or_nik_names_the_field(
         self, client: httpx.AsyncClient, tokens: Tokens, scene: Scene
