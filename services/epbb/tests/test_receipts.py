@@ -98,6 +98,43 @@ class TestReadingReceipts:
         }
 
 
+class TestMyReceipts:
+    async def test_a_citizen_pages_through_the_receipts_of_their_objects(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tokens: Tokens,
+        session: Any,
+        receipt: dict[str, Any],
+    ) -> None:
+        second_nop = "327701000100100020"
+        obj = await add_object(session, app.state.runtime.pii, nop=second_nop)
+        await add_bill(session, obj, tax_year=2026)
+        await session.commit()
+        await link(session, second_nop, ANI)
+        bjb = await register_channel(client, tokens, code="bjb2")
+        code = await new_code(client, bjb, second_nop)
+        newer = await confirm(client, bjb, code=code["code"], amount=code["amount"], reference="N")
+        assert newer.status_code == 201
+
+        first = await client.get("/v1/me/receipts?limit=1", headers=tokens.citizen(ANI))
+        assert first.status_code == 200, first.text
+        page = first.json()
+        assert [r["ntpd"] for r in page["items"]] == [newer.json()["ntpd"]]
+        rest = await client.get(
+            f"/v1/me/receipts?limit=1&cursor={page['next_cursor']}", headers=tokens.citizen(ANI)
+        )
+        assert [r["ntpd"] for r in rest.json()["items"]] == [receipt["ntpd"]]
+        assert rest.json()["next_cursor"] is None
+        assert (await client.get("/v1/me/receipts", headers=tokens.citizen())).json() == {
+            "items": [],
+            "next_cursor": None,
+        }
+        problem(await client.get("/v1/me/receipts", headers=tokens.officer()), 403)
+        bad = await client.get("/v1/me/receipts?cursor=abc", headers=tokens.citizen(ANI))
+        problem(bad, 422)
+
+
 class TestReceiptPdf:
     async def test_the_pdf_carries_the_ntpd_the_amount_and_the_verification_link(
         self, client: httpx.AsyncClient, tokens: Tokens, receipt: dict[str, Any]

@@ -18,7 +18,12 @@ from cimahi_epbb.auth import in_area, is_officer
 from cimahi_epbb.models import Receipt
 from cimahi_epbb.payments import repository
 from cimahi_epbb.payments.pdf import ReceiptSheet, render_receipt, rupiah_text
-from cimahi_epbb.payments.schemas import ReceiptLine, ReceiptRead, ReceiptVerificationRead
+from cimahi_epbb.payments.schemas import (
+    ReceiptLine,
+    ReceiptPage,
+    ReceiptRead,
+    ReceiptVerificationRead,
+)
 from cimahi_epbb.payments.service import receipt_url
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar.workdays import WIB
@@ -81,17 +86,7 @@ async def _readable(
     return receipt
 
 
-async def read_receipt(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    ntpd: str,
-    purpose: str,
-    now: datetime,
-    base_url: str,
-) -> ReceiptRead:
-    """A receipt for its owner, the officers of its area and admins."""
-    receipt = await _readable(session, principal=principal, ntpd=ntpd, purpose=purpose, now=now)
+def _receipt_read(receipt: Receipt, base_url: str) -> ReceiptRead:
     return ReceiptRead(
         ntpd=receipt.ntpd,
         verification_code=receipt.verification_code,
@@ -103,6 +98,34 @@ async def read_receipt(
         issued_at=receipt.issued_at,
         lines=_lines(receipt),
     )
+
+
+async def my_receipts(
+    session: AsyncSession, *, principal: Principal, cursor: str | None, limit: int, base_url: str
+) -> ReceiptPage:
+    """The receipts of the objects linked to a citizen's account, newest first."""
+    found = await repository.receipts_of_owner(
+        session, owner_sub=principal.sub, before=cursor, limit=limit + 1
+    )
+    page = found[:limit]
+    return ReceiptPage(
+        items=[_receipt_read(r, base_url) for r in page],
+        next_cursor=page[-1].ntpd if len(found) > limit else None,
+    )
+
+
+async def read_receipt(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    ntpd: str,
+    purpose: str,
+    now: datetime,
+    base_url: str,
+) -> ReceiptRead:
+    """A receipt for its owner, the officers of its area and admins."""
+    receipt = await _readable(session, principal=principal, ntpd=ntpd, purpose=purpose, now=now)
+    return _receipt_read(receipt, base_url)
 
 
 async def receipt_pdf(

@@ -223,6 +223,21 @@ async def receipt(session: AsyncSession, ntpd: str) -> Receipt | None:
     return await session.get(Receipt, ntpd)
 
 
+async def receipts_of_owner(
+    session: AsyncSession, *, owner_sub: str, before: str | None, limit: int
+) -> list[Receipt]:
+    """Receipts of the objects linked to an account, newest NTPD first (keyset: ``before``)."""
+    linked = select(ObjectLink.nop).where(ObjectLink.owner_sub == owner_sub)
+    paid = select(Bill.receipt_ntpd).where(
+        Bill.nop.in_(linked), Bill.status == "paid", Bill.receipt_ntpd.is_not(None)
+    )
+    query = select(Receipt).where(Receipt.ntpd.in_(paid))
+    if before is not None:
+        query = query.where(Receipt.ntpd < before)
+    rows = await session.execute(query.order_by(Receipt.ntpd.desc()).limit(limit))
+    return list(rows.scalars())
+
+
 async def receipt_by_code(session: AsyncSession, code: str) -> Receipt | None:
     """A receipt by its public verification code."""
     return (

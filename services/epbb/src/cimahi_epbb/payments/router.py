@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import TypeAdapter, ValidationError
 
@@ -25,6 +25,7 @@ from cimahi_epbb.payments.schemas import (
     PaymentCodeRead,
     PaymentConfirmation,
     PaymentRead,
+    ReceiptPage,
     ReceiptRead,
     ReceiptVerificationRead,
 )
@@ -277,6 +278,26 @@ async def create_my_payment_code(
 
 
 # --- receipts ---
+
+
+@router.get("/v1/me/receipts", tags=["receipts"], response_model=ReceiptPage)
+async def my_receipts(
+    principal: Citizen,
+    session: SessionDep,
+    runtime: RuntimeDep,
+    cursor: Annotated[
+        str | None, Query(pattern=r"^\d{17}$", description="next_cursor of the previous page")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> ReceiptPage:
+    """Receipts of your linked objects, newest first."""
+    return await receipts.my_receipts(
+        session,
+        principal=principal,
+        cursor=cursor,
+        limit=limit,
+        base_url=settings_of(runtime).public_base_url,
+    )
 
 
 @router.get(

@@ -200,6 +200,13 @@ class ReceiptRead(BaseModel):
     lines: list[ReceiptLine]
 
 
+class ReceiptPage(BaseModel):
+    """A page of receipts, newest first."""
+
+    items: list[ReceiptRead]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null at the end")
+
+
 class ReceiptVerificationRead(BaseModel):
     """What anyone holding the paper may check: genuine, with masked facts."""
 
