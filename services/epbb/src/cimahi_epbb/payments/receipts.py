@@ -2,7 +2,8 @@
 
 Who may read a receipt: the citizen whose account is linked to the object, Bapenda officers
 whose area covers the object's kelurahan (logged in the access log) and admins (logged). Anyone
-else gets the same 404 as for an unknown NTPD. The public check (no login) answers only masked
+else gets the same 404 as for an unknown NTPD. ``GET /v1/me/receipts`` lists a citizen's receipts
+(of their linked objects), newest first. The public check (no login) answers only masked
 facts; a code no receipt carries is "not genuine" (404).
 """
 

@@ -14,25 +14,28 @@ The protocol, step by step (docs/epbb.md is written from these docstrings):
    of the first day any of the bills' amount changes: end of the due date, of an early discount,
    of a penalty month, an amnesty's start or end). A quoted amount is therefore never wrong when
    paid. Citizens get the same through the portal (``POST /v1/me/payment-codes``) for a QRIS or
-   VA channel of their choice.
+   VA channel of their choice. ``GET /v1/channel/payment-codes/{code}`` tells the channel whether
+   its code is open, paid (with the NTPD) or expired (e.g. after a timeout).
 4. The channel confirms with a signed callback ``POST /v1/channel/payments`` (see
    ``payments.signing``) {payment_code, amount, channel_reference, paid_at}. Refusals change
    nothing: bad or missing signature 401, timestamp out of tolerance 401, the same webhook-id
    with another body 409 (``callback-replayed``; with the same body it is answered as the first
    delivery), unknown code or another channel's code 404 (``payment-code-unknown``), code expired
    409 (``payment-code-expired``), amount different from the code's 422 (``amount-mismatch``,
-   field ``amount``), a bill already paid through any code 409 (``already-paid``), a reference
-   already used for another code or amount 409 (``channel-reference-reused``). The same (channel,
-   reference, code, amount) again answers 200 with the first receipt.
+   field ``amount``), a bill already paid through any code 409 (``already-paid``), a bill
+   corrected or cancelled since the code was issued 409 (``bill-changed``), a reference already
+   used for another code or amount 409 (``channel-reference-reused``), ``paid_at`` in the future
+   422 (field ``paid_at``). The same (channel, reference, code, amount) again answers 200 with
+   the first receipt.
 5. Success (201) in one transaction: each bill of the code is marked paid with ``UPDATE bills
    ... WHERE id = :id AND status = 'unpaid' AND is_current`` (one row, else everything is rolled
    back: of concurrent confirmations of one bill exactly one wins); the payment row (unique per
    channel and reference: a concurrent duplicate is answered with the winner's receipt); the NTPD
    ``3277`` + yymmdd (WIB day of confirmation) + 7-digit serial of the day (17 digits, never
-   mistaken for a 16-digit NIK), gapless
-   (``receipt_counters``); the receipt (lines, masked name, public verification code); the code
+   mistaken for a 16-digit NIK), gapless (``receipt_counters``); the receipt (lines, masked name, public verification code); the code
    marked paid; the events ``epbb.payment.received.v1`` and, for a linked owner, a completed
-   ``request.lifecycle.v1`` (``PBB-<ntpd>``).
+   ``request.lifecycle.v1`` (``PBB-<ntpd>``). Callback ids older than twice the tolerance are
+   forgotten then (their timestamps are refused anyway).
 """
 
 from __future__ import annotations
