@@ -21,7 +21,7 @@ from cimahi_epbb.bills.schemas import (
 from cimahi_epbb.bills.service import BillQuery, amounts, bill_amounts
 from cimahi_epbb.clock import ClockDep
 from cimahi_epbb.objects.router import NopPath, Staff, epbb_settings, no_store
-from cimahi_shared.app import RuntimeDep, SessionDep
+from cimahi_shared.app import Runtime, RuntimeDep, SessionDep
 from cimahi_shared.documents.masking import mask_name
 from cimahi_shared.identifiers import format_nop
 from cimahi_shared.ratelimit import SlidingWindowCounter, refuse_if_limited
@@ -42,8 +42,8 @@ OnQuery = Annotated[
 BillIdPath = Annotated[str, Path(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$", description="ULID")]
 
 
-def _public_limit(request: Request) -> SlidingWindowCounter:
-    extras = request.app.state.runtime.extras
+def _public_limit(runtime: Runtime) -> SlidingWindowCounter:
+    extras = runtime.extras
     counter = extras.get(PUBLIC_LIMIT_EXTRA)
     if not isinstance(counter, SlidingWindowCounter):
         counter = SlidingWindowCounter(limit=PUBLIC_LIMIT_PER_MINUTE, window=60)
@@ -221,10 +221,10 @@ async def list_bills(
     },
 )
 async def public_bills(
-    nop: NopPath, request: Request, session: SessionDep, clock: ClockDep
+    nop: NopPath, request: Request, session: SessionDep, runtime: RuntimeDep, clock: ClockDep
 ) -> PublicInquiry:
     """Public, no login: the years of a NOP and what is due today (name masked, no NIK, no address)."""
-    counter = _public_limit(request)
+    counter = _public_limit(runtime)
     address = client_address(request)
     refuse_if_limited([(counter, address)], TOO_MANY)
     counter.add(address)
