@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, Row, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 from ulid import ULID
 
@@ -173,34 +173,58 @@ async def _sum_principal(session: AsyncSession, bill_ids: list[str]) -> int:
 _LOCK_BASE = 3277_0000
 
 
-class _BillWriter:
-    """Inserts bill rows at driver level: most of a run's time went into SQLAlchemy's per-row
-    parameter processing (120,000 bills on SQLite: 9.4 s
-    through Core executemany, 5.6 s at driver level).
+def driver_value(conn: AsyncConnection, column: ColumnElement[Any], value: Any) -> Any:
+    """``value`` as SQLAlchemy would hand it to the driver for ``column`` (dates on SQLite...)."""
+    process = column.type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+    return process(value) if process else value
 
-    The values all rows share are converted once with the columns' own bind processors, the
-    JSON computation per row with orjson, so what is stored is what the ORM would store. SQLite: ``executemany`` of ``INSERT ... ON CONFLICT DO NOTHING``; PostgreSQL:
-    ``COPY`` (asyncpg ``copy_records_to_table``), safe because the run holds the year's
-    advisory lock, and the unique index ``uq_bills_current`` still refuses a duplicate.
+
+async def insert_rows(
+    conn: AsyncConnection,
+    table: str,
+    columns: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    skip_conflicts: bool = False,
+) -> int:
+    """Insert rows of driver values at driver level; returns how many were inserted.
+
+    Bulk loads (bills, demo objects) spent most of their time in SQLAlchemy's per-row parameter
+    processing: 120,000 bills on SQLite took 9.4 s through Core ``executemany``, 5.6 s here.
+    PostgreSQL: ``COPY`` (asyncpg ``copy_records_to_table``; a unique violation fails the whole
+    statement). SQLite: ``executemany``, with ``skip_conflicts`` as ``ON CONFLICT DO NOTHING``.
+    """
+    raw = (await conn.get_raw_connection()).driver_connection
+    assert raw is not None
+    if conn.dialect.name == "postgresql":
+        await raw.copy_records_to_table(table, records=rows, columns=list(columns))
+        return len(rows)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+        + (" ON CONFLICT DO NOTHING" if skip_conflicts else "")
+    )
+    cursor = await raw.executemany(sql, rows)
+    count = int(cursor.rowcount)
+    await cursor.close()
+    return count
+
+
+class _BillWriter:
+    """Bill rows as driver values: what all rows share converted once with the columns' own
+    bind processors, the JSON computation per row with orjson (same document as the column's
+    json.dumps, a quarter of the time), so what is stored is what the ORM would store.
+
+    PostgreSQL's ``COPY`` is safe here because the run holds the year's advisory lock; the
+    unique index ``uq_bills_current`` would still refuse a duplicate (the run would fail).
     """
 
     varying = ("id", "nop", "sppt_number", "kelurahan_code", "principal", "computation")
 
     def __init__(self, conn: AsyncConnection, common: dict[str, Any]) -> None:
         self.conn = conn
-        dialect = conn.dialect
-        self.postgres = dialect.name == "postgresql"
         table = Bill.__table__
         self.columns = [*self.varying, *common]
-        shared = []
-        for name, value in common.items():
-            process = table.c[name].type._cached_bind_processor(dialect)
-            shared.append(process(value) if process else value)
-        self.shared = tuple(shared)
-        self.sql = (
-            f"INSERT INTO bills ({', '.join(self.columns)}) "
-            f"VALUES ({', '.join('?' for _ in self.columns)}) ON CONFLICT DO NOTHING"
-        )
+        self.shared = tuple(driver_value(conn, table.c[k], v) for k, v in common.items())
 
     def row(
         self,
@@ -212,29 +236,13 @@ class _BillWriter:
         computation: dict[str, Any],
     ) -> tuple[Any, ...]:
         """One bill's values in column order."""
-        # orjson, not the JSON column's json.dumps: same document, a quarter of the time.
         stored = orjson.dumps(computation).decode()
-        return (
-            bill_id,
-            nop,
-            f"{tax_year}.{nop}.1",
-            kelurahan_code,
-            principal,
-            stored,
-            *self.shared,
-        )
+        sppt_number = f"{tax_year}.{nop}.1"
+        return (bill_id, nop, sppt_number, kelurahan_code, principal, stored, *self.shared)
 
     async def write(self, rows: list[tuple[Any, ...]]) -> int:
         """Insert rows; returns how many were inserted."""
-        raw = (await self.conn.get_raw_connection()).driver_connection
-        assert raw is not None
-        if self.postgres:
-            await raw.copy_records_to_table("bills", records=rows, columns=self.columns)
-            return len(rows)
-        cursor = await raw.executemany(self.sql, rows)
-        count = int(cursor.rowcount)
-        await cursor.close()
-        return count
+        return await insert_rows(self.conn, "bills", self.columns, rows, skip_conflicts=True)
 
 
 async def generate_bills(

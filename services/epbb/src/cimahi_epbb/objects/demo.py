@@ -13,28 +13,31 @@ about 0.5 s, so every taxpayer with a NIK gets one). The names are synthetic (no
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
+from itertools import accumulate
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cimahi_epbb.bills.generation import driver_value, insert_rows
 from cimahi_epbb.config import EpbbSettings
 from cimahi_epbb.models import TaxObject
 from cimahi_epbb.objects.nop import kelurahan_prefix
 from cimahi_shared.db import create_engine, create_session_factory, utcnow
-from cimahi_shared.identifiers import mask_nik, nik_prefix, with_serial
+from cimahi_shared.identifiers import mask_nik
 from cimahi_shared.pii import PiiCipher
 from cimahi_shared.regions import Kelurahan, kelurahan_by_code
 
 T = TypeVar("T")
 INSERT_CHUNK = 5_000
-# Core, not ORM, bulk insert: the ORM's per-row bookkeeping is not needed for fresh rows.
 _OBJECTS = cast(Table, TaxObject.__table__)
 LAND_CLASSES = tuple(f"A{n:02d}" for n in range(1, 11))
 BUILDING_CLASSES = (("B01", 3), ("B02", 10), ("B03", 30), ("B04", 35), ("B05", 22))
+_BUILDING_WEIGHTS = list(accumulate(w for _, w in BUILDING_CLASSES))
 
 # How dear each kelurahan is: the index (0 = A01) of its typical land class.
 ZONE = {
@@ -151,13 +154,14 @@ class _Generator:
         return items[int(self._random() * len(items))]
 
     def _nik(self, kelurahan: Kelurahan, sex: str) -> str:
-        rng = self.rng
-        born = date(self._between(1945, 2002), self._between(1, 12), self._between(1, 28))
-        region = kelurahan.nik_region if rng.random() < 0.8 else "327301"  # some from Bandung
-        prefix = nik_prefix(region, born, sex)
+        # nik_prefix() without its checks (both regions are valid, days 1-28 exist in every
+        # month): a third of the generation time went into them.
+        region = kelurahan.nik_region if self._random() < 0.8 else "327301"  # some from Bandung
+        day = self._between(1, 28) + (40 if sex == "P" else 0)
+        prefix = f"{region}{day:02d}{self._between(1, 12):02d}{self._between(45, 102) % 100:02d}"
         while True:
             self.serials[prefix] = self.serials.get(prefix, 0) + 1
-            nik = with_serial(prefix, self.serials[prefix])
+            nik = f"{prefix}{self.serials[prefix]:04d}"
             if nik not in self.used_niks:
                 self.used_niks.add(nik)
                 return nik
@@ -224,9 +228,9 @@ class _Generator:
                 zone = min(len(LAND_CLASSES) - 1, ZONE[kel.code] + cheaper + self._between(-1, 2))
                 building_class = None
                 if building:
-                    building_class = rng.choices(
-                        [c for c, _ in BUILDING_CLASSES], [w for _, w in BUILDING_CLASSES]
-                    )[0]
+                    building_class = BUILDING_CLASSES[
+                        bisect(_BUILDING_WEIGHTS, self._random() * _BUILDING_WEIGHTS[-1])
+                    ][0]
                     if cheaper:
                         building_class = "B05"
                 name, nik, address = self._taxpayer(kel, street)
@@ -256,39 +260,35 @@ def demo_objects(*, seed: int, count: int, settings: EpbbSettings) -> list[DemoO
     return [*fixed_objects(), *_Generator(seed, settings).objects(count)]
 
 
-def _row(obj: DemoObject, pii: PiiCipher, now: datetime) -> dict[str, Any]:
+_COLUMNS = (
+    "nop", "kecamatan_code", "kelurahan_code", "block", "address", "rt", "rw", "land_area",
+    "building_area", "land_class", "building_class", "taxpayer_name", "taxpayer_nik_encrypted",
+    "taxpayer_nik_hash", "taxpayer_nik_masked", "taxpayer_address", "status", "version",
+    "created_at", "updated_at",
+)  # fmt: skip
+
+
+def _row(obj: DemoObject, pii: PiiCipher, stamp: Any) -> tuple[Any, ...]:
     nik = obj.taxpayer_nik
-    return {
-        "nop": obj.nop,
-        "kecamatan_code": obj.kelurahan.kecamatan_code,
-        "kelurahan_code": obj.kelurahan.code,
-        "block": obj.block,
-        "address": obj.address,
-        "rt": obj.rt,
-        "rw": obj.rw,
-        "land_area": obj.land_area,
-        "building_area": obj.building_area,
-        "land_class": obj.land_class,
-        "building_class": obj.building_class,
-        "taxpayer_name": obj.taxpayer_name,
-        "taxpayer_nik_encrypted": pii.encrypt(nik) if nik else None,
-        "taxpayer_nik_hash": pii.lookup_hash(nik) if nik else None,
-        "taxpayer_nik_masked": mask_nik(nik) if nik else None,
-        "taxpayer_address": obj.taxpayer_address,
-        "status": obj.status,
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
+    kelurahan = obj.kelurahan
+    return (
+        obj.nop, kelurahan.kecamatan_code, kelurahan.code, obj.block, obj.address, obj.rt, obj.rw,
+        obj.land_area, obj.building_area, obj.land_class, obj.building_class, obj.taxpayer_name,
+        pii.encrypt(nik) if nik else None, pii.lookup_hash(nik) if nik else None,
+        mask_nik(nik) if nik else None, obj.taxpayer_address, obj.status, 1, stamp, stamp,
+    )  # fmt: skip
 
 
 async def add_objects(
     session: AsyncSession, pii: PiiCipher, objects: Sequence[DemoObject], *, now: datetime
 ) -> int:
-    """Insert objects (NIKs encrypted, hashed and masked) in chunks; returns how many."""
+    """Insert objects (NIKs encrypted, hashed and masked) in chunks at driver level (COPY on
+    PostgreSQL); returns how many."""
+    conn = await session.connection()
+    stamp = driver_value(conn, _OBJECTS.c.created_at, now)
     for start in range(0, len(objects), INSERT_CHUNK):
-        rows = [_row(o, pii, now) for o in objects[start : start + INSERT_CHUNK]]
-        await session.execute(insert(_OBJECTS), rows)
+        rows = [_row(o, pii, stamp) for o in objects[start : start + INSERT_CHUNK]]
+        await insert_rows(conn, "tax_objects", _COLUMNS, rows)
     return len(objects)
 
 
