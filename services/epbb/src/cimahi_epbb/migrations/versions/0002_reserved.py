@@ -1,4 +1,7 @@
-"""Reserved for changes to bills and rules (bill generation) (issue 6, work in progress); empty until then.
+"""Bills and rules (bill generation, issue 6): no schema change was needed.
+
+Bill runs use the tables of 0001 (``bills`` with its partial unique index ``uq_bills_current``,
+``tax_year_rules``); this revision stays empty so the chain 0001 -> 0005 is unchanged.
 
 Revision ID: 0002
 Revises: 0001
