@@ -1,18 +1,27 @@
 """Bill generation (SPPT) for a tax year: one bill per active tax object, idempotent and fast.
 
-``generate_bills`` reads the active objects in NOP order in batches, assesses them in Python
-(``bills.formula.assess``) and inserts the bills in chunks of one multi-row ``INSERT ... ON
-CONFLICT DO NOTHING``. Running it twice creates nothing the second time: objects that have a
-current bill for the year are left alone, and the partial unique index ``uq_bills_current``
-(one current bill per NOP and year) turns a bill that a concurrent run inserted first into a
-no-op instead of a duplicate. The whole run is one transaction with one domain event
-(``epbb.bills.generated.v1``, no personal data) in the outbox.
+``generate_bills`` is a batch job that owns its transaction (the CLI's ``generate``/``seed``
+and the admin's ``POST /v1/admin/bill-runs`` call it with a session factory). One run is one
+transaction: it reads the active objects in NOP order in keyset batches, assesses them in
+Python (``bills.formula.assess``), writes the bills in chunks at driver level (``COPY`` on
+PostgreSQL, ``executemany`` on SQLite: ``insert_rows``) and enqueues one domain event
+(``epbb.bills.generated.v1``: year, rules version, how many, total principal; no personal data)
+in the outbox when it created bills.
+
+Idempotent: objects with a current bill for the year are left alone, so a second run creates
+nothing (and answers from two counts when every object is billed). Runs of the same year are
+serialized (PostgreSQL: a transaction-level advisory lock; SQLite: ``BEGIN IMMEDIATE`` takes the
+write lock when the run starts), so a concurrent run waits and then finds every bill; the
+partial unique index ``uq_bills_current`` (one current bill per NOP and year) backs this.
 
 NJOPTKP is deducted once per taxpayer (objects grouped by ``taxpayer_nik_hash``; an object
 without a NIK is its own taxpayer): on the taxpayer's assessable object with the highest NJOP,
 ties to the lowest NOP. The choice looks at all the taxpayer's active objects, billed or not, so
-a later run never gives a second object the deduction.
-"""
+a later run never gives a second object the deduction. Objects whose value class the year's
+rules do not know are skipped and counted.
+
+Measured (120,000 objects, this 2-core machine shared with other jobs, load 3.5): 5.4-8 s per
+run on SQLite and on PostgreSQL; the Python side (assessment, ids, JSON) is most of it."""
 
 from __future__ import annotations
 
