@@ -16,7 +16,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cimahi_epbb.bills.explain import explain, money, percent
 from cimahi_epbb.bills.formula import (
     DueAmounts,
     ObjectFacts,
@@ -332,82 +331,3 @@ class TestNextChange:
         last = (change - timedelta(days=1)) if change else on + timedelta(days=3650)
         first, final = due(principal, on, rules, granted), due(principal, last, rules, granted)
         assert first.total == final.total
-
-
-class _Bill:
-    """A bill as explain() reads it."""
-
-    def __init__(self, principal: int, computation: dict[str, object], granted: int = 0) -> None:
-        self.principal = principal
-        self.granted_reduction = granted
-        self.computation = computation
-
-
-def house_bill(rules: TaxYearRules = R2026, granted: int = 0) -> _Bill:
-    computation = {**assess(HOUSE, rules, njoptkp_applies=True).as_json(), "rules_version": 1}
-    return _Bill(computation["principal"], computation, granted)  # type: ignore[arg-type]
-
-
-class TestExplain:
-    def test_assessment_lines(self) -> None:
-        lines = explain(house_bill(), R2026, None)
-        table = {line.key: (line.formula, line.amount) for line in lines}
-        assert [line.key for line in lines] == [
-            "land_njop",
-            "building_njop",
-            "njop",
-            "njoptkp",
-            "taxable_njop",
-            "assessment_base",
-            "computed_tax",
-            "principal",
-        ]
-        assert table["land_njop"] == ("120 m² × Rp3.410.000", 409_200_000)
-        assert table["building_njop"] == ("90 m² × Rp2.625.000", 236_250_000)
-        assert table["njoptkp"][1] == -15_000_000
-        assert table["assessment_base"] == ("80% × Rp630.450.000", 504_360_000)
-        assert table["computed_tax"] == ("tarif 0,09% × 80% × Rp630.450.000", 453_924)
-        assert table["principal"] == ("aturan tahun 2026 versi 1", 453_924)
-        assert lines[0].label == "NJOP bumi (kelas A05)"
-
-    def test_amount_lines_add_up_to_the_total(self) -> None:
-        bill = house_bill()
-        late = due(453_924, date(2026, 10, 1))
-        lines = explain(bill, R2026, late)
-        by_key = {line.key: line for line in lines}
-        assert by_key["penalty"].formula == ("1% × 2 bulan × Rp453.924 (paling lama 24 bulan)")
-        assert by_key["penalty"].amount == 9_078
-        after_principal = lines[[line.key for line in lines].index("principal") + 1 :]
-        assert sum(line.amount for line in after_principal[:-1]) + 453_924 == late.total
-        assert after_principal[-1].key == "total"
-        assert after_principal[-1].label == "Jumlah yang harus dibayar pada 01-10-2026"
-
-    def test_reductions_discounts_and_amnesty_are_named(self) -> None:
-        small = _Bill(80_000, house_bill().computation)
-        early = explain(small, R2026, due(80_000, date(2026, 5, 1)))
-        lines = {line.key: line for line in early}
-        assert lines["reduction"].formula == (
-            "50% × Rp80.000 (pokok ≤ Rp100.000, dibayar sampai jatuh tempo)"
-        )
-        assert lines["reduction"].amount == -40_000
-        assert lines["discount"].formula == "10% × Rp40.000 (dibayar sampai 31-05-2026)"
-        assert (lines["discount"].amount, lines["total"].amount) == (-4_000, 36_000)
-        granted = _Bill(80_000, house_bill().computation, granted=50_000)
-        text = {
-            line.key: line.formula
-            for line in explain(granted, R2026, due(80_000, date(2026, 8, 1), granted=50_000))
-        }
-        assert text["reduction"].startswith("dikabulkan atas permohonan")
-        amnesty = explain(house_bill(R2025), R2025, due(587_000, date(2026, 11, 15), R2025))
-        waived = {line.key: line.amount for line in amnesty}
-        assert (waived["penalty"], waived["penalty_waived"], waived["total"]) == (
-            82_180,
-            -82_180,
-            587_000,
-        )
-
-    def test_money_and_percent_formats(self) -> None:
-        assert money(1_234_567) == "Rp1.234.567"
-        assert money(-5_000) == "-Rp5.000"
-        assert percent(Decimal("0.0015")) == "0,15%"
-        assert percent(Decimal(10), fraction=False) == "10%"
