@@ -434,12 +434,18 @@ class TestConfirmation:
         self, app: FastAPI, client: httpx.AsyncClient, bjb: Channel
     ) -> None:
         code = await new_code(client, bjb, MELONG_NOP)
-        later = NOW + timedelta(hours=24)
-        pin_clock(app, later)
-        expired = await confirm(
-            client, bjb, code=code["code"], amount=code["amount"], reference="E1", timestamp=later
+        expiry = NOW + timedelta(hours=24)
+        args = {"code": code["code"], "amount": code["amount"], "reference": "E1"}
+        move = pin_clock(app, expiry)
+        paid_late = await confirm(client, bjb, **args, timestamp=expiry, paid_at=expiry)
+        assert problem(paid_late, 409)["type"].endswith("/payment-code-expired")
+        # Paid in time, but reported more than the tolerance (5 minutes) after the expiry.
+        reported_late = expiry + timedelta(minutes=5)
+        move(reported_late)
+        stale = await confirm(
+            client, bjb, **args, timestamp=reported_late, paid_at=NOW + timedelta(hours=1)
         )
-        assert problem(expired, 409)["type"].endswith("/payment-code-expired")
+        assert problem(stale, 409)["type"].endswith("/payment-code-expired")
         assert {b.status for b in await bills_of(app, MELONG_NOP)} == {"unpaid"}
 
     async def test_a_code_expiring_at_the_end_of_the_discount_is_refused_after_midnight(
@@ -449,21 +455,20 @@ class TestConfirmation:
         move = pin_clock(app, evening)
         code = await new_code(client, bjb, CIBABAT_NOP)
         midnight = datetime(2026, 7, 31, 17, 0, tzinfo=UTC)
+        assert datetime.fromisoformat(code["expires_at"]) == midnight
+        args = {"code": code["code"], "amount": code["amount"], "reference": "L"}
         move(midnight)
-        late = await confirm(
-            client, bjb, code=code["code"], amount=code["amount"], reference="L", timestamp=midnight
-        )
+        late = await confirm(client, bjb, **args, timestamp=midnight, paid_at=midnight)
         assert problem(late, 409)["type"].endswith("/payment-code-expired")
-        move(midnight - timedelta(seconds=1))
-        on_time = await confirm(
-            client,
-            bjb,
-            code=code["code"],
-            amount=code["amount"],
-            reference="L",
-            timestamp=midnight,
+        # Paid at 23:59:59 WIB, the callback arriving half a minute after midnight.
+        just_after = midnight + timedelta(seconds=30)
+        move(just_after)
+        in_flight = await confirm(
+            client, bjb, **args, timestamp=just_after, paid_at=midnight - timedelta(seconds=1)
         )
-        assert on_time.status_code == 201, on_time.text
+        assert in_flight.status_code == 201, in_flight.text
+        (bill,) = await bills_of(app, CIBABAT_NOP)
+        assert bill.paid_amount == code["amount"]  # the discounted amount quoted before midnight
 
     async def test_another_channels_code_and_unknown_codes_are_not_found(
         self, client: httpx.AsyncClient, tokens: Tokens, bjb: Channel

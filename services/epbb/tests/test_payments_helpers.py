@@ -97,9 +97,10 @@ async def confirm(
     timestamp: datetime = NOW,
     secret: str | None = None,
     body: bytes | None = None,
+    paid_at: datetime | None = None,
 ) -> httpx.Response:
     """Send a signed confirmation callback the way a channel does."""
-    raw = body if body is not None else callback_body(code, amount, reference)
+    raw = body if body is not None else callback_body(code, amount, reference, paid_at)
     headers = signed_headers(
         secret or channel.secret,
         message_id=message_id or f"msg_{ULID()}",

@@ -21,7 +21,9 @@ The protocol, step by step (docs/epbb.md is written from these docstrings):
    nothing: bad or missing signature 401, timestamp out of tolerance 401, the same webhook-id
    with another body 409 (``callback-replayed``; with the same body it is answered as the first
    delivery), unknown code or another channel's code 404 (``payment-code-unknown``), code expired
-   409 (``payment-code-expired``), amount different from the code's 422 (``amount-mismatch``,
+   409 (``payment-code-expired``: ``paid_at`` at or after ``expires_at``, or the callback arriving
+   later than the tolerance after it; a payment made just before midnight and reported just
+   after is accepted), amount different from the code's 422 (``amount-mismatch``,
    field ``amount``), a bill already paid through any code 409 (``already-paid``), a bill
    corrected or cancelled since the code was issued 409 (``bill-changed``), a reference already
    used for another code or amount 409 (``channel-reference-reused``), ``paid_at`` in the future
@@ -531,7 +533,14 @@ async def confirm_payment(
         raise PaymentCodeUnknown(f"No payment code {data.payment_code} was issued to you.")
     if code.status == PAID:
         raise AlreadyPaid(f"Payment code {code.code} is already paid (another reference).")
-    if now >= code.expires_at:
+    tolerance = timedelta(seconds=settings.callback_tolerance_seconds)
+    if data.paid_at > now + tolerance:
+        raise InvalidInput(
+            "paid_at is in the future.", errors=[{"field": "paid_at", "message": "in the future"}]
+        )
+    # Paid before the expiry and reported within the tolerance (a payment in flight at
+    # midnight): still the right amount. Paid after it, or reported too late: refused.
+    if data.paid_at >= code.expires_at or now >= code.expires_at + tolerance:
         raise PaymentCodeExpired(
             f"Payment code {code.code} expired at {code.expires_at.isoformat()}: ask for a new one."
         )
@@ -539,10 +548,6 @@ async def confirm_payment(
         raise AmountMismatch(
             f"Payment code {code.code} is for exactly Rp{code.amount}, not Rp{data.amount}.",
             errors=[{"field": "amount", "message": f"must be exactly {code.amount}"}],
-        )
-    if data.paid_at > now + timedelta(seconds=settings.callback_tolerance_seconds):
-        raise InvalidInput(
-            "paid_at is in the future.", errors=[{"field": "paid_at", "message": "in the future"}]
         )
     try:
         async with session.begin_nested():
