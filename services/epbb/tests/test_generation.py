@@ -5,17 +5,22 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from cimahi_epbb.bills.formula import ObjectFacts, assess
-from cimahi_epbb.bills.generation import GENERATED_V1, generate_bills
+from cimahi_epbb.bills.generation import GENERATED_V1, generate_bills, njoptkp_recipients
+from cimahi_epbb.config import EpbbSettings
 from cimahi_epbb.models import Bill
-from cimahi_epbb.rules.service import rules_for
+from cimahi_epbb.rules.service import packaged_rules, rules_for
 from cimahi_shared.db import create_engine, create_session_factory
 from cimahi_shared.errors import NotFound
 from cimahi_shared.events.envelope import CloudEvent
@@ -33,6 +38,7 @@ from services.epbb.tests.factories import (
     load_rules,
 )
 
+R2026 = {r.tax_year: r for r in packaged_rules(EpbbSettings())}[2026]
 # Two more NOPs of Melong (block 001, serials 2 and 3).
 MELONG_2 = "327701000100100020"
 MELONG_3 = "327701000100100030"
@@ -304,3 +310,47 @@ class TestEndpoint:
         assert again.json()["created"] == 1  # the stored answer, not a second run's
         async with app.state.runtime.session_factory() as s:
             assert (await s.execute(select(func.count()).select_from(Bill))).scalar_one() == 1
+
+
+class TestRecipientsProperty:
+    """``njoptkp_recipients`` on random portfolios (pure, no database)."""
+
+    @hypothesis_settings(max_examples=150, deadline=None)
+    @given(
+        st.lists(
+            st.tuples(
+                st.sampled_from(["a", "b", "c", None]),  # taxpayer (None: no NIK)
+                st.integers(1, 400),  # land area
+                st.sampled_from(["A01", "A05", "A10", "Z99"]),  # Z99: unknown class
+            ),
+            max_size=25,
+        )
+    )
+    def test_one_per_taxpayer_on_the_highest_njop(
+        self, portfolio: list[tuple[str | None, int, str]]
+    ) -> None:
+        rules = R2026
+        rows = [
+            SimpleNamespace(
+                nop=f"32770100010010{i:03d}0",
+                land_area=area,
+                building_area=0,
+                land_class=land_class,
+                building_class=None,
+                taxpayer_nik_hash=owner,
+            )
+            for i, (owner, area, land_class) in enumerate(portfolio, start=1)
+        ]
+        chosen = njoptkp_recipients(rows, rules)  # type: ignore[arg-type]
+        known = [r for r in rows if r.land_class in rules.land_classes]
+        assert chosen <= {r.nop for r in known}
+        for owner in {r.taxpayer_nik_hash for r in known if r.taxpayer_nik_hash}:
+            mine = [r for r in known if r.taxpayer_nik_hash == owner]
+            winners = [r for r in mine if r.nop in chosen]
+            assert len(winners) == 1
+            best = max(r.land_area * rules.land_classes[r.land_class] for r in mine)
+            first_best = min(
+                r.nop for r in mine if r.land_area * rules.land_classes[r.land_class] == best
+            )
+            assert winners[0].nop == first_best
+        assert all(r.nop in chosen for r in known if r.taxpayer_nik_hash is None)
