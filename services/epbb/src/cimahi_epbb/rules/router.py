@@ -1,7 +1,8 @@
 """Tax-year rules (public reading, admin versions) and bill runs (admin).
 
 ``GET /v1/tax-years``, ``GET /v1/tax-years/{year}/rules``, ``POST /v1/admin/tax-years/{year}/rules``
-and ``POST /v1/admin/bill-runs``.
+and ``POST /v1/admin/bill-runs`` (here rather than in ``bills/router.py``: a bill run applies a
+year's rules to every object, and is the admins' part of the yearly cycle next to the rules).
 """
 
 from __future__ import annotations
@@ -68,20 +69,16 @@ async def create_rules_version(
     year: int, body: RulesVersionCreate, admin: Admin, session: SessionDep, clock: ClockDep
 ) -> RulesVersionCreated:
     """Add a version of a year's rules (admin); bills already generated keep their principal."""
+    rules = body.rules()
     row = await service.create_version(
-        session,
-        tax_year=year,
-        rules=body.rules(),
-        note=body.note,
-        actor_sub=admin.sub,
-        now=clock.now,
+        session, tax_year=year, rules=rules, note=body.note, actor_sub=admin.sub, now=clock.now
     )
     return RulesVersionCreated(
         tax_year=row.tax_year,
         version=row.version,
         note=body.note,
         created_at=row.created_at,
-        rules=body.rules(),
+        rules=rules,
     )
 
 
