@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -40,36 +38,20 @@ def migrate() -> None:
     typer.echo("epbb: migrations applied")
 
 
-@contextmanager
-def _progress_bar(label: str, *, show: bool) -> Iterator[Progress | None]:
-    if not show:
-        yield None
-        return
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, transient=False) as bar:
-        yield bar
-
-
 async def _generate(settings: EpbbSettings, year: int, *, show_progress: bool) -> str:
     from cimahi_epbb.bills.generation import generate_bills
     from cimahi_shared.db import create_engine, create_session_factory, utcnow
 
     engine = create_engine(settings.database_url, pool_size=1)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     try:
-        with _progress_bar(f"SPPT {year}", show=show_progress) as bar:
-            task = bar.add_task(f"SPPT {year}", total=None) if bar is not None else None
-
-            def progress(done: int, total: int) -> None:
-                if bar is not None and task is not None:
-                    bar.update(task, completed=done, total=total)
-
+        with Progress(*columns, TimeElapsedColumn(), disable=not show_progress) as bar:
+            task = bar.add_task(f"SPPT {year}", total=None)
             result = await generate_bills(
-                create_session_factory(engine), tax_year=year, now=utcnow(), progress=progress
+                create_session_factory(engine),
+                tax_year=year,
+                now=utcnow(),
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
             )
     finally:
         await engine.dispose()
