@@ -29,6 +29,7 @@ from services.epbb.tests.factories import (
 )
 
 SETTINGS = EpbbSettings()
+ANI_KIOSK = "327701000500400120"  # 32.77.010.005.004-0012.0, Cibeber
 KELURAHAN = kelurahan_by_code()
 
 
@@ -134,6 +135,22 @@ class TestSeed:
         assert result.created > 590
         assert result.skipped == 0
         principals = (await session.execute(select(Bill.principal))).scalars().all()
+        fixed = {
+            b.nop: b
+            for b in (
+                await session.execute(
+                    select(Bill).where(Bill.nop.in_([MELONG_NOP, ANI_KIOSK, CIBABAT_NOP]))
+                )
+            ).scalars()
+        }
+        # Ani's house takes her NJOPTKP (Rp453,924 as in test_formula); her kiosk in Cibeber
+        # does not: 48 m2 x Rp1,320,000 + 24 m2 x Rp1,208,000 = Rp92,352,000 x 80% x 0.09% =
+        # Rp66,493.44 -> Rp66,493, halved when paid on time.
+        assert fixed[MELONG_NOP].principal == 453_924
+        assert (fixed[ANI_KIOSK].principal, fixed[ANI_KIOSK].computation["njoptkp"]) == (66_493, 0)
+        # Budi: 160 x 4,620,000 + 140 x 3,465,000 = 1,224,300,000 - 15,000,000 (1-5 bn: 0.15%)
+        # x 80% = Rp1,451,160.
+        assert fixed[CIBABAT_NOP].principal == 1_451_160
         # Some bills are reduced fully (<= Rp50,000), some by half on time (<= Rp100,000).
         assert any(p <= 50_000 for p in principals)
         assert any(50_000 < p <= 100_000 for p in principals)
