@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from cimahi_epbb.config import EpbbSettings
 from cimahi_epbb.models import PaymentChannel, PaymentCode
@@ -85,6 +85,26 @@ class TestChannelAdministration:
 
 
 class TestIdempotency:
+    async def test_secret_answers_refuse_an_idempotency_key(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        # A stored replay would keep the HMAC secret in clear text: refused, nothing created.
+        headers = {**tokens.admin(), "Idempotency-Key": "chan-1"}
+        refused = await client.post("/v1/admin/channels", json=BJB, headers=headers)
+        assert error_fields(refused) == {"Idempotency-Key"}
+        async with app.state.runtime.session_factory() as s:
+            count = select(func.count()).select_from(PaymentChannel)
+            assert (await s.execute(count)).scalar_one() == 0
+        await client.post("/v1/admin/channels", json=BJB, headers=tokens.admin())
+        rotate = await client.post(
+            "/v1/admin/channels/bjb/secret",
+            headers={**tokens.admin(), "Idempotency-Key": "rotate-1"},
+        )
+        assert error_fields(rotate) == {"Idempotency-Key"}
+        async with app.state.runtime.session_factory() as s:
+            stored = (await s.execute(text("SELECT response_body FROM idempotency_keys"))).all()
+        assert all(b"whsec_" not in bytes(row[0] or b"") for row in stored)
+
     async def test_a_retried_payment_code_request_is_one_code(
         self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
     ) -> None:

@@ -18,16 +18,32 @@ import orjson
 from sqlalchemy import CursorResult, Executable, bindparam, delete, select
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cimahi_shared.auth import TokenVerifier
 from cimahi_shared.db import utcnow
-from cimahi_shared.errors import ProblemError, problem_body
+from cimahi_shared.errors import InvalidInput, ProblemError, problem_body
 from cimahi_shared.events.tables import idempotency_keys
 
 logger = logging.getLogger("cimahi.idempotency")
 _Sender = Callable[[Send], Awaitable[None]]
 MAX_KEY_LENGTH = 255
+
+
+async def refuse_idempotency_key(request: Request) -> None:
+    """Dependency of endpoints whose answer holds a one-time secret (API keys, HMAC secrets).
+
+    A stored idempotent response would keep the secret in clear text for the key's lifetime, so
+    such a POST refuses an ``Idempotency-Key`` (422 naming the header; nothing is created). Use
+    ``dependencies=[Depends(refuse_idempotency_key)]``.
+    """
+    if "idempotency-key" in request.headers:
+        raise InvalidInput(
+            "Do not send an Idempotency-Key here: the answer holds a secret that is shown once.",
+            errors=[{"field": "Idempotency-Key", "message": "Not accepted here.", "in": "header"}],
+        )
+
 
 # The statements, built once. ``_CLAIM`` inserts a key "in flight" or takes over an expired one
 # (a live one is left as it is and returns no row).

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import TypeAdapter, ValidationError
 
@@ -32,6 +32,7 @@ from cimahi_epbb.payments.schemas import (
 from cimahi_shared.app import Runtime, RuntimeDep, SessionDep
 from cimahi_shared.documents.page import HTML_HEADERS, wants_html
 from cimahi_shared.errors import PROBLEM_JSON, InvalidInput
+from cimahi_shared.idempotency import refuse_idempotency_key
 from cimahi_shared.identifiers import NOP
 
 router = APIRouter()
@@ -81,6 +82,7 @@ def _confirmation(body: bytes) -> PaymentConfirmation:
     "/v1/admin/channels",
     tags=["payment channels"],
     status_code=201,
+    dependencies=[Depends(refuse_idempotency_key)],
     response_model=ChannelSecretRead,
     responses={409: _PROBLEM, 422: _PROBLEM},
 )
@@ -100,6 +102,7 @@ async def list_channels(_admin: Admin, session: SessionDep) -> ChannelList:
 @router.post(
     "/v1/admin/channels/{code}/secret",
     tags=["payment channels"],
+    dependencies=[Depends(refuse_idempotency_key)],
     response_model=ChannelSecretRead,
     responses={404: _PROBLEM},
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Body, Path, Query, Request, Response, status
+from fastapi import APIRouter, Body, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cimahi_lakami.auth import Citizen, Officer
@@ -33,7 +33,7 @@ from cimahi_lakami.complaints.workflow import ANSWERED, Action, ComplaintStatus
 from cimahi_lakami.models import Complaint, Open311ApiKey
 from cimahi_shared.app import SessionDep
 from cimahi_shared.auth import CurrentPrincipal, Principal, require_roles
-from cimahi_shared.errors import InvalidInput
+from cimahi_shared.idempotency import refuse_idempotency_key
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 public_router = APIRouter(prefix="/v1/public", tags=["complaints"])
@@ -358,22 +358,18 @@ async def revoke_open311_key(
 
 
 @admin_router.post(
-    "/open311-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED
+    "/open311-keys",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(refuse_idempotency_key)],
 )
 async def create_open311_key(
     data: ApiKeyCreate,
     principal: Admin,
     session: SessionDep,
     deadlines: DeadlinesDep,
-    request: Request,
 ) -> ApiKeyCreated:
     """Admin: issue an Open311 API key for a client (shown once; no Idempotency-Key)."""
-    if "idempotency-key" in request.headers:
-        # A stored idempotent response would keep the key in clear text: refuse (nothing issued).
-        raise InvalidInput(
-            "Do not send an Idempotency-Key when creating an API key.",
-            errors=[{"field": "Idempotency-Key", "message": "Not accepted here.", "in": "header"}],
-        )
     key, raw = await service.create_api_key(
         session, name=data.name, created_by=principal.sub, now=deadlines.now
     )
