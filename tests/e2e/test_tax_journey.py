@@ -1,6 +1,7 @@
 """Property tax (E-PBB) through the whole platform: a taxpayer links her object and sees her
 bills, a bank pays one through the signed channel protocol, the receipt is verified publicly, the
-payment reaches her unified request list, and only she and Bapenda may read her object.
+payment reaches her unified request list, only she and Bapenda may read her object, and her
+objection is decided by the head of Bapenda with a new version of the bill.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from sqlalchemy import text
 
 from cimahi_shared.db import create_engine
 from tests.e2e.conftest import Platform
-from tests.e2e.test_letter_journey import DEMO_PASSWORD, _problem, password_token
+from tests.e2e.test_letter_journey import (
+    DEMO_PASSWORD,
+    _problem,
+    password_token,
+    wait_for_status,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -282,9 +288,11 @@ class TestTaxJourney:
         assert ANI_NIK not in read.text
         assert audit_rows(platform, ANI_NOP) == [("officer", purpose)]
 
-    def test_an_objection_reaches_the_unified_list(
+    def test_an_objection_is_decided_and_changes_the_bill(
         self, client: httpx.Client, ani: dict[str, str]
     ) -> None:
+        before = client.get(f"/api/epbb/v1/objects/{ANI_NOP}/bills", headers=ani).json()
+        old = next(b for b in before["bills"] if b["tax_year"] == OBJECTED_YEAR)
         created = client.post(
             "/api/epbb/v1/requests",
             json={
@@ -292,15 +300,32 @@ class TestTaxJourney:
                 "nop": ANI_NOP,
                 "tax_year": OBJECTED_YEAR,
                 "reason": "Luas bangunan pada SPPT lebih besar dari kenyataan.",
+                "claimed_building_area": 60,
             },
             headers={**ani, "Idempotency-Key": "e2e-keberatan"},
         )
         assert created.status_code == 201, created.text
-        tracking_no = created.json()["tracking_no"]
+        request_id, tracking_no = created.json()["id"], created.json()["tracking_no"]
         item = wait_for_list_item(client, ani, tracking_no)
-        assert (item["agency"], item["status"]) == ("epbb", "submitted")
-        assert item["request_kind"] == "pbb.keberatan"
+        assert (item["agency"], item["request_kind"]) == ("epbb", "pbb.keberatan")
+
         officer = {
             "Authorization": "Bearer " + password_token(client, "petugas.bapenda", DEMO_PASSWORD)
         }
+        head = {"Authorization": "Bearer " + password_token(client, "kaban.bapenda", DEMO_PASSWORD)}
+        url = f"/api/epbb/v1/requests/{request_id}"
+        verified = client.post(f"{url}/verify", json={"note": "Berkas lengkap"}, headers=officer)
+        assert verified.status_code == 200, verified.text
+        decision = {"decided_building_area": 60, "note": "Hasil pemeriksaan lapangan"}
+        # Objections are decided by the head of Bapenda only.
+        assert client.post(f"{url}/approve", json=decision, headers=officer).status_code == 403
+        approved = client.post(f"{url}/approve", json=decision, headers=head)
+        assert approved.status_code == 200, approved.text
+
+        final = wait_for_status(client, ani, tracking_no, "completed")
+        assert final["agency"] == "epbb"
         assert tracking_no in client.get("/api/v1/requests", headers=officer).text
+        after = client.get(f"/api/epbb/v1/objects/{ANI_NOP}/bills", headers=ani).json()
+        new = next(b for b in after["bills"] if b["tax_year"] == OBJECTED_YEAR)
+        assert (new["version"], new["sppt_number"]) == (2, f"{OBJECTED_YEAR}.{ANI_NOP}.2")
+        assert new["principal"] < old["principal"]
