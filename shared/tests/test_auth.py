@@ -13,7 +13,7 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from cimahi_shared.auth import Principal, TokenVerifier, TrustedIssuer
+from cimahi_shared.auth import AgencyRoles, Principal, TokenVerifier, TrustedIssuer, in_area
 from cimahi_shared.errors import ServiceUnavailable, Unauthorized
 from cimahi_shared.testing.tokens import AUDIENCE, ISSUER, Signer, access_claims
 
@@ -243,3 +243,34 @@ class TestPrincipal:
         assert principal.is_admin
         assert principal.client_id == "web"
         assert principal.scopes == frozenset()
+
+
+class TestAgencyRoles:
+    ROLES = AgencyRoles("epbb", "Bapenda", "not for you")
+
+    def officer(self, area: str | None, agency: str = "epbb", position: str | None = None) -> Any:
+        return Principal(sub="o", role="officer", agency=agency, area=area, position=position)
+
+    @pytest.mark.parametrize(
+        ("area", "region", "covered"),
+        [
+            ("32.77", "32.77.01.1001", True),
+            ("32.77.01", "32.77.01.1001", True),
+            ("32.77.01.1001", "32.77.01.1001", True),
+            ("32.77.01", "32.77.03.1002", False),
+            ("32.77.0", "32.77.01.1001", False),  # a prefix of digits is not an area
+            (None, "32.77.01.1001", False),
+            ("", "32.77.01.1001", False),
+        ],
+    )
+    def test_an_area_covers_itself_and_what_lies_below_it(
+        self, area: str | None, region: str, covered: bool
+    ) -> None:
+        assert in_area(self.officer(area), region) is covered
+
+    def test_the_head_is_an_officer_of_this_agency_with_position_head(self) -> None:
+        assert self.ROLES.is_head(self.officer("32.77", position="head"))
+        assert not self.ROLES.is_head(self.officer("32.77"))
+        assert not self.ROLES.is_head(self.officer("32.77", agency="lakami", position="head"))
+        citizen = Principal(sub="c", role="citizen", position="head")
+        assert not self.ROLES.is_head(citizen)

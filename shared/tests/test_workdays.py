@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from cimahi_shared.calendar import WIB, WorkCalendar, default_calendar, load_holidays
+from cimahi_shared.calendar import (
+    WIB,
+    WorkCalendar,
+    default_calendar,
+    load_holidays,
+    request_clock,
+)
 from cimahi_shared.calendar.workdays import HOLIDAYS_ENV
 
 PLAIN = WorkCalendar()
@@ -87,3 +93,19 @@ def test_a_malformed_file_names_what_is_wrong(tmp_path: Path, content: str, mess
     bad.write_text(content)
     with pytest.raises(ValueError, match=message):
         load_holidays(bad)
+
+
+def test_a_request_clock_takes_pinned_time_and_calendar_from_the_extras() -> None:
+    friday = datetime(2026, 11, 27, 8, 0, tzinfo=UTC)  # 15:00 WIB
+    pinned = WorkCalendar(holidays=frozenset({date(2026, 11, 30)}))
+    extras = {"svc_clock": lambda: friday, "svc_calendar": pinned}
+    clock = request_clock(
+        extras, clock_key="svc_clock", calendar_key="svc_calendar", due_soon_working_days=2
+    )
+    assert clock.now == friday
+    assert clock.today == date(2026, 11, 27)
+    assert clock.due_at(1) == datetime(2026, 12, 1, 23, 59, 59, tzinfo=WIB)  # Monday a holiday
+    assert clock.due_soon_until() == datetime(2026, 12, 2, 23, 59, 59, tzinfo=WIB)
+    unpinned = request_clock({}, clock_key="svc_clock", calendar_key="svc_calendar")
+    assert unpinned.now.tzinfo is not None
+    assert unpinned.calendar == default_calendar()

@@ -230,12 +230,24 @@ def require_roles(*roles: str) -> Any:
     return Depends(dependency)
 
 
+HEAD_POSITION = "head"
+
+
+def in_area(principal: Principal, region_code: str) -> bool:
+    """Whether an officer's area (city, kecamatan or kelurahan code) covers a region code."""
+    area = principal.area or ""
+    if not area:
+        return False
+    return region_code == area or region_code.startswith(area + ".")
+
+
 class AgencyRoles:
     """An agency service's role dependencies, with its own refusal messages.
 
     ``reader`` admits citizens, admins and this agency's officers (object-level rules apply in
     the service); ``officer`` admits only this agency's officers (other agencies' officers are
     strangers); ``citizen`` admits only citizens. Use them as ``Depends(roles.officer)``.
+    ``is_head`` tells the head of the office (officer with position ``head``).
     """
 
     def __init__(self, agency: str, officer_label: str, reader_message: str) -> None:
@@ -246,6 +258,10 @@ class AgencyRoles:
     def is_officer(self, principal: Principal) -> bool:
         """An officer of this agency."""
         return principal.is_officer and principal.agency == self.agency
+
+    def is_head(self, principal: Principal) -> bool:
+        """The head of this agency's office (signs and decides what only the head may)."""
+        return self.is_officer(principal) and principal.position == HEAD_POSITION
 
     async def reader(self, principal: CurrentPrincipal) -> Principal:
         """A caller who may read this agency's records."""

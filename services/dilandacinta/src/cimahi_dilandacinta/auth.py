@@ -14,10 +14,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from cimahi_shared.auth import AgencyRoles, CurrentPrincipal, Principal
+from cimahi_shared.auth import in_area as in_area
 from cimahi_shared.errors import Forbidden
 
 AGENCY = "dilandacinta"
-HEAD_POSITION = "head"
 IDENTITY_MATCH_SCOPE = "dilandacinta:identity.match"
 
 
@@ -28,19 +28,8 @@ is_officer = ROLES.is_officer
 reader = ROLES.reader
 officer = ROLES.officer
 citizen = ROLES.citizen
-
-
-def is_head(principal: Principal) -> bool:
-    """The head of Dinas (signs documents, decides late birth registrations)."""
-    return is_officer(principal) and principal.position == HEAD_POSITION
-
-
-def in_area(principal: Principal, kelurahan_code: str) -> bool:
-    """Whether an officer's area (city, kecamatan or kelurahan code) covers a kelurahan."""
-    area = principal.area or ""
-    if not area:
-        return False
-    return kelurahan_code == area or kelurahan_code.startswith(area + ".")
+is_head = ROLES.is_head
+"""The head of Dinas (signs documents, decides late birth registrations)."""
 
 
 async def head(principal: CurrentPrincipal) -> Principal:

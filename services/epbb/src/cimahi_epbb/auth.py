@@ -19,10 +19,10 @@ from typing import Annotated
 from fastapi import Depends
 
 from cimahi_shared.auth import AgencyRoles, CurrentPrincipal, Principal
+from cimahi_shared.auth import in_area as in_area
 from cimahi_shared.errors import Forbidden
 
 AGENCY = "epbb"
-HEAD_POSITION = "head"
 CHANNEL_SCOPE = "epbb:channel"
 
 ROLES = AgencyRoles(AGENCY, "Bapenda", "Property tax services are not available to your role.")
@@ -32,19 +32,8 @@ is_officer = ROLES.is_officer
 reader = ROLES.reader
 officer = ROLES.officer
 citizen = ROLES.citizen
-
-
-def is_head(principal: Principal) -> bool:
-    """The head of Bapenda (decides objections)."""
-    return is_officer(principal) and principal.position == HEAD_POSITION
-
-
-def in_area(principal: Principal, kelurahan_code: str) -> bool:
-    """Whether an officer's area (city, kecamatan or kelurahan code) covers a kelurahan."""
-    area = principal.area or ""
-    if not area:
-        return False
-    return kelurahan_code == area or kelurahan_code.startswith(area + ".")
+is_head = ROLES.is_head
+"""The head of Bapenda (decides objections)."""
 
 
 async def admin(principal: CurrentPrincipal) -> Principal:

@@ -2,10 +2,20 @@
 
 from cimahi_shared.calendar.workdays import (
     WIB,
+    RequestClock,
     WorkCalendar,
     default_calendar,
     load_holidays,
     now_and_calendar,
+    request_clock,
 )
 
-__all__ = ["WIB", "WorkCalendar", "default_calendar", "load_holidays", "now_and_calendar"]
+__all__ = [
+    "WIB",
+    "RequestClock",
+    "WorkCalendar",
+    "default_calendar",
+    "load_holidays",
+    "now_and_calendar",
+    "request_clock",
+]

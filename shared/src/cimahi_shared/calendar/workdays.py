@@ -122,3 +122,37 @@ def now_and_calendar(
     clock = cast(Callable[[], datetime], extras.get(clock_key, utcnow))
     calendar = extras.get(calendar_key)
     return clock(), calendar if isinstance(calendar, WorkCalendar) else default_calendar()
+
+
+@dataclass(frozen=True, slots=True)
+class RequestClock:
+    """The time of one HTTP request and the calendar its deadlines are counted on."""
+
+    now: datetime
+    calendar: WorkCalendar
+    due_soon_working_days: int = 1
+
+    @property
+    def today(self) -> date:
+        """Today in Cimahi (WIB)."""
+        return self.now.astimezone(WIB).date()
+
+    def due_at(self, working_days: int) -> datetime:
+        """End (23:59:59 WIB) of the ``working_days``-th working day after now."""
+        return self.calendar.due_at(self.now, working_days)
+
+    def due_soon_until(self) -> datetime:
+        """Open requests due before this moment (and not overdue yet) are "due soon"."""
+        return self.calendar.due_at(self.now, self.due_soon_working_days)
+
+
+def request_clock(
+    extras: Mapping[str, object],
+    *,
+    clock_key: str,
+    calendar_key: str,
+    due_soon_working_days: int = 1,
+) -> RequestClock:
+    """A request's clock from the wall clock, or from the ones a test pinned in ``extras``."""
+    now, calendar = now_and_calendar(extras, clock_key=clock_key, calendar_key=calendar_key)
+    return RequestClock(now, calendar, due_soon_working_days)

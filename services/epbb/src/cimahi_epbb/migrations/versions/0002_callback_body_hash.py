@@ -1,7 +1,7 @@
 """Payments: a callback's webhook-id remembers the SHA-256 of its body (a replay with another body is refused).
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0002
+Revises: 0001
 """
 
 from collections.abc import Sequence
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004"
-down_revision: str | None = "0003"
+revision: str = "0002"
+down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
