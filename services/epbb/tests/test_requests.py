@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from cimahi_epbb.models import AccessAudit, ObjectLink, TaxObject, TaxObjectChange, TaxpayerRequest
+from cimahi_epbb.requests import repository
 from cimahi_shared.events.lifecycle import LIFECYCLE_V1
 from services.epbb.tests.conftest import Tokens, error_fields, problem
 from services.epbb.tests.test_requests_helpers import (
@@ -321,6 +322,28 @@ class TestReturnResubmitCancelReject:
             "verified",
             "approved",
         ]
+
+    async def test_a_resubmission_naming_a_bill_with_an_open_request_is_refused(
+        self,
+        app: FastAPI,
+        client: httpx.AsyncClient,
+        tokens: Tokens,
+        session: Any,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        pin_clock(app)
+        await scene(app, session, years=(2025, 2026))
+        flow = Flow(client, tokens)
+        ref = (await flow.submit(pengurangan(tax_year=2025)))["id"]
+        await flow.ok(ref, "return", {"note": "Tahun pajak?"})
+        await flow.submit(pengurangan(tax_year=2026))
+        problem(await flow.step(ref, "resubmit", {"tax_year": 2026}, flow.ani), 409)
+        # The same race where the other submission commits after the check: the unique index
+        # refuses the change, still a 409 and the request unchanged.
+        monkeypatch.setattr(repository, "open_request_about", _no_open_request)
+        problem(await flow.step(ref, "resubmit", {"tax_year": 2026}, flow.ani), 409)
+        again = (await flow.get(ref)).json()
+        assert (again["status"], again["tax_year"]) == ("returned", 2025)
 
     async def test_resubmit_checks_the_fields_again(
         self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
@@ -727,3 +750,7 @@ class TestAdminsAndOutcomeEvents:
         assert (data["principal"], data["sequence"]) == (PRINCIPAL_2026, 3)
         assert "Ani" not in str(event)
         assert "owner_sub" not in data
+
+
+async def _no_open_request(*_args: Any, **_kwargs: Any) -> None:
+    return None

@@ -3,6 +3,7 @@ bills they concern."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,6 +44,21 @@ async def insert_request(session: AsyncSession, request: TaxpayerRequest) -> boo
     try:
         async with session.begin_nested():
             session.add(request)
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def change_unless_duplicate(session: AsyncSession, change: Callable[[], None]) -> bool:
+    """Apply ``change`` to loaded rows and write it; False when a unique index refused it.
+
+    The savepoint begins before the change (beginning one flushes what is pending), so a refused
+    change is undone alone and the session stays usable.
+    """
+    try:
+        async with session.begin_nested():
+            change()
             await session.flush()
     except IntegrityError:
         return False

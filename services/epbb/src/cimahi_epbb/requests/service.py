@@ -195,16 +195,24 @@ async def resubmit(
         values["tax_year"] = request.tax_year
     checked = await _check(session, kind=request.kind, values=values, obj=obj, clock=clock)
     await _refuse_duplicate(session, request.kind, obj.nop, checked.tax_year, request.id)
-    if data.new_taxpayer is not None:
-        request.new_taxpayer_nik_encrypted = pii.encrypt(data.new_taxpayer.nik)
-        request.new_taxpayer_nik_masked = mask_nik(data.new_taxpayer.nik)
-    elif "new_taxpayer" not in checked.fields:
-        request.new_taxpayer_nik_encrypted = None
-        request.new_taxpayer_nik_masked = None
-    request.fields = checked.fields
-    request.tax_year = checked.tax_year
-    request.bill_id = checked.bill.id if checked.bill is not None else None
-    request.due_at = clock.due_at(checked.deadline_days)
+
+    def correct() -> None:
+        if data.new_taxpayer is not None:
+            request.new_taxpayer_nik_encrypted = pii.encrypt(data.new_taxpayer.nik)
+            request.new_taxpayer_nik_masked = mask_nik(data.new_taxpayer.nik)
+        elif "new_taxpayer" not in checked.fields:
+            request.new_taxpayer_nik_encrypted = None
+            request.new_taxpayer_nik_masked = None
+        request.fields = checked.fields
+        request.tax_year = checked.tax_year
+        request.bill_id = checked.bill.id if checked.bill is not None else None
+        request.due_at = clock.due_at(checked.deadline_days)
+
+    kind, request_id = request.kind, request.id  # a refused change expires the row's attributes
+    if not await repository.change_unless_duplicate(session, correct):
+        # A concurrent submission about the newly named bill won (unique index): 409.
+        await _refuse_duplicate(session, kind, obj.nop, checked.tax_year, request_id)
+        raise Conflict("Another request about this was submitted at the same time.")
     await _move(session, request, RESUBMIT, principal, data.note, clock.now)
     return await _detail(session, request, clock.now)
 
