@@ -16,6 +16,7 @@ from ulid import ULID
 from cimahi_shared.app import SessionDep
 from cimahi_shared.auth import CurrentPrincipal
 from cimahi_shared.db import create_engine, new_metadata
+from cimahi_shared.events.tables import idempotency_keys
 from cimahi_shared.testing.tokens import ISSUER, Signer
 
 metadata = new_metadata()
@@ -108,6 +109,41 @@ class TestIdempotencyMiddleware:
         assert int(second.headers["content-length"]) == len(second.content)
         assert "idempotent-replayed" not in first.headers
         assert await count_things(app) == 1
+
+    async def test_the_answer_leaves_only_once_it_is_stored(
+        self, app_client: tuple[FastAPI, httpx.AsyncClient]
+    ) -> None:
+        # A real server sends each message at once: a client retrying the moment it has the
+        # first answer must find the key done (replay), not in flight (409).
+        app, _ = app_client
+        states: list[str] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": b'{"name": "a"}', "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                async with app.state.runtime.session_factory() as session:
+                    query = select(idempotency_keys.c.state).where(idempotency_keys.c.key == "k-s")
+                    states.append(str((await session.execute(query)).scalar_one()))
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/things",
+            "raw_path": b"/things",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [(b"content-type", b"application/json"), (b"idempotency-key", b"k-s")],
+            "client": ("127.0.0.1", 5000),
+            "server": ("test", 80),
+            "state": {},
+        }
+        await app(scope, receive, send)
+        assert states == ["done"]
 
     async def test_without_a_key_every_post_runs(
         self, app_client: tuple[FastAPI, httpx.AsyncClient]

@@ -181,6 +181,9 @@ class IdempotencyMiddleware:
         status = 500
         response_headers: list[tuple[bytes, bytes]] = []
         response_body: list[bytes] = []
+        # The answer is held back until it is stored: a client that retries the moment it has
+        # the first answer must get the replay, not "still in progress".
+        held: list[Message] = []
 
         async def capturing_send(message: Message) -> None:
             nonlocal status, response_headers
@@ -189,7 +192,7 @@ class IdempotencyMiddleware:
                 response_headers = list(message.get("headers", []))
             elif message["type"] == "http.response.body":
                 response_body.append(bytes(message.get("body", b"")))
-            await send(message)
+            held.append(message)
 
         sent_body = False
 
@@ -214,6 +217,8 @@ class IdempotencyMiddleware:
                 # Never leave the key "in flight" until it expires: a retry would get 409 forever.
                 logger.exception("could not store an idempotent response")
                 await self._forget(caller, key)
+        for message in held:
+            await send(message)
 
     async def _pg(self, sql: str, *args: Any) -> Any:
         """One autocommitted statement on a pooled asyncpg connection; its first row or None."""
