@@ -58,7 +58,7 @@ migrate: install ## Apply every member's migrations to its local SQLite database
 seed: install ## Load demo data into the local databases
 	@$(RUN) cimahi seed
 
-bench: install ## Benchmarks P1-P4 on real processes (~20 min; installs wrk/nginx via apt when missing); writes bench/results/
+bench: install ## Benchmarks P1-P5 on real processes (~25 min; installs wrk/nginx via apt when missing unless BENCH_ARGS=--no-install); writes bench/results/
 	@$(RUN) python -m bench $(BENCH_ARGS)
 
 bench-quick: install ## Short benchmark run for development (~3 min)

@@ -35,7 +35,7 @@ class TestReading:
     ) -> None:
         await load_rules(session)
         await session.commit()
-        response = await client.get("/v1/tax-years")  # public: no token
+        response = await client.get("/v1/public/tax-years")  # public: no token
         assert response.status_code == 200, response.text
         assert response.json() == [
             {"tax_year": 2026, "version": 1, "due_date": "2026-08-31", "versions": 1},
@@ -47,15 +47,15 @@ class TestReading:
     ) -> None:
         await load_rules(session)
         await session.commit()
-        body = (await client.get("/v1/tax-years/2025/rules")).json()
+        body = (await client.get("/v1/public/tax-years/2025/rules")).json()
         assert body["version"] == 1
         assert body["rules"]["njoptkp"] == 10_000_000
         assert body["rules"]["tariff"][0] == {"up_to": 1_000_000_000, "rate": "0.001"}
         assert [(v["version"], v["note"]) for v in body["versions"]] == [(1, "Packaged rules")]
 
     async def test_unknown_year_is_404(self, client: httpx.AsyncClient) -> None:
-        problem(await client.get("/v1/tax-years/2031/rules"), 404)
-        assert (await client.get("/v1/tax-years")).json() == []
+        problem(await client.get("/v1/public/tax-years/2031/rules"), 404)
+        assert (await client.get("/v1/public/tax-years")).json() == []
 
 
 class TestNewVersion:
@@ -70,14 +70,14 @@ class TestNewVersion:
         created = response.json()
         assert (created["version"], created["note"]) == (2, "Perwal Cimahi No. 12 Tahun 2026")
         assert created["rules"]["njoptkp"] == 20_000_000
-        current = (await client.get("/v1/tax-years/2026/rules")).json()
+        current = (await client.get("/v1/public/tax-years/2026/rules")).json()
         assert current["version"] == 2
         assert current["rules"]["njoptkp"] == 20_000_000
         assert [v["version"] for v in current["versions"]] == [1, 2]
-        years = (await client.get("/v1/tax-years")).json()
+        years = (await client.get("/v1/public/tax-years")).json()
         assert years[0] == {"tax_year": 2026, "version": 2, "due_date": "2026-08-31", "versions": 2}
         # The past year keeps its rules.
-        assert (await client.get("/v1/tax-years/2025/rules")).json()["version"] == 1
+        assert (await client.get("/v1/public/tax-years/2025/rules")).json()["version"] == 1
 
     async def test_existing_bills_keep_their_principal(
         self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens, session: Any
@@ -119,7 +119,7 @@ class TestNewVersion:
             RULES_URL.format(year=2025), json=new_version(2026), headers=tokens.admin()
         )
         assert error_fields(response) == {"tax_year"}
-        assert (await client.get("/v1/tax-years/2025/rules")).json()["version"] == 1
+        assert (await client.get("/v1/public/tax-years/2025/rules")).json()["version"] == 1
 
     async def test_invalid_rules_name_the_field(
         self, client: httpx.AsyncClient, tokens: Tokens, session: Any
@@ -175,5 +175,5 @@ class TestNewVersion:
         again = await client.post(RULES_URL.format(year=2026), json=new_version(), headers=headers)
         assert first.status_code == again.status_code == 201
         assert first.json() == again.json()
-        versions = (await client.get("/v1/tax-years/2026/rules")).json()["versions"]
+        versions = (await client.get("/v1/public/tax-years/2026/rules")).json()["versions"]
         assert [v["version"] for v in versions] == [1, 2]

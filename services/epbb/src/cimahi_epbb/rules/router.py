@@ -1,6 +1,6 @@
 """Tax-year rules (public reading, admin versions) and bill runs (admin).
 
-``GET /v1/tax-years``, ``GET /v1/tax-years/{year}/rules``, ``POST /v1/admin/tax-years/{year}/rules``
+``GET /v1/public/tax-years``, ``GET /v1/public/tax-years/{year}/rules`` (no login), ``POST /v1/admin/tax-years/{year}/rules``
 and ``POST /v1/admin/bill-runs`` (here rather than in ``bills/router.py``: a bill run applies a
 year's rules to every object, and is the admins' part of the yearly cycle next to the rules).
 """
@@ -28,7 +28,7 @@ from cimahi_shared.errors import NotFound
 router = APIRouter(tags=["tax-year rules"])
 
 
-@router.get("/v1/tax-years", response_model=list[TaxYearRead])
+@router.get("/v1/public/tax-years", response_model=list[TaxYearRead])
 async def list_tax_years(session: SessionDep) -> list[TaxYearRead]:
     """Every tax year that has rules, with the version in force and its due date."""
     in_force = await service.all_rules(session)
@@ -44,7 +44,7 @@ async def list_tax_years(session: SessionDep) -> list[TaxYearRead]:
     ]
 
 
-@router.get("/v1/tax-years/{year}/rules", response_model=TaxYearRulesRead)
+@router.get("/v1/public/tax-years/{year}/rules", response_model=TaxYearRulesRead)
 async def get_tax_year_rules(year: int, session: SessionDep) -> TaxYearRulesRead:
     """A tax year's rules in force and the list of its versions (404 for a year without rules)."""
     versions = await service.list_versions(session, year)
