@@ -14,6 +14,8 @@ from cimahi_epbb.cli import migrate_database
 from cimahi_epbb.config import EpbbSettings
 from cimahi_epbb.main import create_app
 from cimahi_shared.testing.fixtures import migrated_copy
+from cimahi_shared.testing.problems import error_fields as error_fields
+from cimahi_shared.testing.problems import problem as problem
 from cimahi_shared.testing.tokens import Tokens as GatewayTokens
 
 CITY = "32.77"
@@ -67,20 +69,6 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://epbb.test") as c:
         yield c
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """Assert an RFC 9457 problem of ``status`` and return it."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def error_fields(response: httpx.Response) -> set[str]:
-    """The fields named by a 422 problem."""
-    return {e["field"] for e in problem(response, 422)["errors"]}
 
 
 @pytest.fixture

@@ -15,6 +15,8 @@ from cimahi_lakami.cli import migrate_database, seed_catalogue
 from cimahi_lakami.config import LakamiSettings
 from cimahi_lakami.main import create_app
 from cimahi_shared.testing.fixtures import migrated_copy
+from cimahi_shared.testing.problems import error_fields as error_fields
+from cimahi_shared.testing.problems import problem as problem
 from cimahi_shared.testing.tokens import Tokens as GatewayTokens
 
 MELONG = "32.77.01.1001"
@@ -89,17 +91,3 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://lakami.test") as c:
         yield c
-
-
-def problem(response: httpx.Response, status: int) -> dict[str, Any]:
-    """Assert an RFC 9457 problem of ``status`` and return it."""
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"].startswith("application/problem+json")
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    return body
-
-
-def error_fields(response: httpx.Response) -> set[str]:
-    """The fields named by a 422 problem."""
-    return {e["field"] for e in problem(response, 422)["errors"]}
