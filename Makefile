@@ -42,7 +42,7 @@ test-fast: install ## Run the tests without the end-to-end ones
 lint: install ## ruff format check, ruff, mypy --strict, import-linter
 	@$(RUN) ruff format --check .
 	@$(RUN) ruff check .
-	@$(RUN) mypy shared/src gateway/src services/lakami/src services/dilandacinta/src services/epbb/src
+	@$(RUN) mypy shared/src gateway/src services/lakami/src services/dilandacinta/src services/epbb/src services/sipinter/src
 	@$(RUN) lint-imports
 
 format: install ## Format and auto-fix the code
@@ -50,7 +50,7 @@ format: install ## Format and auto-fix the code
 	@$(RUN) ruff check --fix .
 
 typecheck: install ## mypy --strict only
-	@$(RUN) mypy shared/src gateway/src services/lakami/src services/dilandacinta/src services/epbb/src
+	@$(RUN) mypy shared/src gateway/src services/lakami/src services/dilandacinta/src services/epbb/src services/sipinter/src
 
 migrate: install ## Apply every member's migrations to its local SQLite database
 	@$(RUN) cimahi migrate

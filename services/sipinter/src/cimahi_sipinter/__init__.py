@@ -1,0 +1,1 @@
+"""SIPINTER of Kota Cimahi (DPMPTSP): businesses, the permit catalogue, permit applications."""

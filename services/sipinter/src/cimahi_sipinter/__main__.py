@@ -1,0 +1,5 @@
+"""``python -m cimahi_sipinter migrate|serve``."""
+
+from cimahi_sipinter.cli import app
+
+app()

@@ -1,0 +1,1 @@
+"""Businesses by NIB and the accounts that own them."""

@@ -1,0 +1,1 @@
+"""The permit catalogue: every permit type DPMPTSP handles, published as a service standard."""

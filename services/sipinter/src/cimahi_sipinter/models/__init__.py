@@ -1,0 +1,17 @@
+"""Every SIPINTER model, imported in one place so Alembic and the app see the full metadata."""
+
+from cimahi_sipinter.models.applications import Application, ApplicationCounter, ApplicationHistory
+from cimahi_sipinter.models.audit import AccessAudit
+from cimahi_sipinter.models.businesses import Business, BusinessOwner
+from cimahi_sipinter.models.permits import LevyPayment, Permit
+
+__all__ = [
+    "AccessAudit",
+    "Application",
+    "ApplicationCounter",
+    "ApplicationHistory",
+    "Business",
+    "BusinessOwner",
+    "LevyPayment",
+    "Permit",
+]
