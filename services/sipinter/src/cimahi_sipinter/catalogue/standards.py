@@ -76,7 +76,7 @@ def _health_worker(code: str, name: str, name_id: str, profession: str, body: st
             _doc("health_certificate", "Physical and mental health certificate"),
             PHOTO,
         ),
-        stages=stages_for("medium_high", levy),
+        stages=stages_for("high", levy),  # the place of practice is surveyed
         time_limit_working_days=14,
         levy=levy,
         validity_years=5,
