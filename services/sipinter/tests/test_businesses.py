@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -232,3 +233,20 @@ class TestCoOwners:
         missing = await client.post(url, json={"name": "B"}, headers=tokens.citizen(ANI))
         problem(missing, 422)
         assert {"owner_sub", "name"} <= error_fields(missing)
+
+
+class TestConcurrency:
+    async def test_two_registrations_of_one_nib_at_once_give_one_business_and_a_409(
+        self, app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        responses = await asyncio.gather(
+            client.post("/v1/businesses", json=business(), headers=tokens.citizen(ANI)),
+            client.post(
+                "/v1/businesses",
+                json=business(applicant={"name": "Budi Santoso", "nik": BUDI_NIK}),
+                headers=tokens.citizen(BUDI),
+            ),
+        )
+        assert sorted(r.status_code for r in responses) == [201, 409], [r.text for r in responses]
+        assert await count(app, Business) == 1
+        assert await count(app, BusinessOwner) == 1
