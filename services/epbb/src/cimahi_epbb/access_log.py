@@ -1,101 +1,20 @@
-"""The access log (UU PDP): who read whose tax data, when and why; one builder for every domain.
+"""E-PBB's access log (UU PDP): who read whose tax data, when and why.
 
 Every read of a taxpayer's data (an object, its bills, a receipt, a request) by an officer or an
-admin is one ``access_audit`` row, staged in the same transaction as the read; a list read is one
-row per object shown. The taxpayer's own reads are not logged. The purpose comes from the
-``X-Purpose`` header (``PurposeHeader``), or a default naming the public-service task.
+admin is one ``access_audit`` row naming the NOP, staged in the same transaction as the read
+(``log_reads(session, principal, resource=..., refs=[(nop, ref)], ...)``); the taxpayer's own
+reads are not logged. The builder is ``cimahi_shared.access_log``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import Annotated
-
-from fastapi import Header
-from sqlalchemy.ext.asyncio import AsyncSession
-from ulid import ULID
-
 from cimahi_epbb.models import AccessAudit
-from cimahi_shared.auth import Principal
-from cimahi_shared.context import request_id_var
+from cimahi_shared.access_log import AccessLog, purpose_header
 
 DEFAULT_PURPOSE = "Pelayanan PBB-P2 (tugas pelayanan publik Bapenda)"
-PURPOSE_HEADER = "X-Purpose"
 
-PurposeHeader = Annotated[
-    str,
-    Header(
-        alias=PURPOSE_HEADER,
-        min_length=3,
-        max_length=200,
-        description="Why the taxpayer's data is read (kept in the access log); officers and admins",
-    ),
-]
+PurposeHeader = purpose_header(
+    "Why the taxpayer's data is read (kept in the access log); officers and admins"
+)
 
-
-def is_logged(principal: Principal) -> bool:
-    """Whether ``principal``'s reads go to the access log (everyone but citizens reading their own)."""
-    return not principal.is_citizen
-
-
-def access_entry(
-    principal: Principal,
-    *,
-    resource: str,
-    resource_ref: str | None,
-    action: str,
-    purpose: str,
-    now: datetime,
-    nop: str | None = None,
-) -> AccessAudit:
-    """One access-log row for a read by ``principal`` (the current request's id attached)."""
-    return AccessAudit(
-        id=str(ULID()),
-        actor_sub=principal.sub,
-        actor_role=principal.role,
-        actor_name=principal.name,
-        actor_area=principal.area,
-        nop=nop,
-        resource=resource,
-        resource_ref=resource_ref,
-        action=action,
-        purpose=purpose,
-        http_request_id=request_id_var.get(),
-        occurred_at=now,
-    )
-
-
-def add_access_entries(session: AsyncSession, entries: Iterable[AccessAudit]) -> None:
-    """Stage access-log rows in the same transaction as the read they record."""
-    session.add_all(list(entries))
-
-
-def log_reads(
-    session: AsyncSession,
-    principal: Principal,
-    *,
-    resource: str,
-    refs: Iterable[tuple[str | None, str | None]],
-    action: str,
-    purpose: str,
-    now: datetime,
-) -> None:
-    """Log ``principal``'s read of each ``(nop, resource_ref)`` unless they are a citizen."""
-    if not is_logged(principal):
-        return
-    add_access_entries(
-        session,
-        (
-            access_entry(
-                principal,
-                resource=resource,
-                resource_ref=ref,
-                action=action,
-                purpose=purpose,
-                now=now,
-                nop=nop,
-            )
-            for nop, ref in refs
-        ),
-    )
+log_reads = AccessLog(AccessAudit, subject="nop").log_reads
