@@ -10,7 +10,6 @@ import pytest
 from fastapi import FastAPI
 
 from cimahi_epbb.bills.router import PUBLIC_LIMIT_EXTRA
-from cimahi_shared.ratelimit import SlidingWindowCounter
 from services.epbb.tests.conftest import CIBABAT, MELONG, Tokens, error_fields, problem
 from services.epbb.tests.factories import CIBABAT_NOP, MELONG_NOP
 from services.epbb.tests.test_objects_helpers import (
@@ -333,7 +332,8 @@ class TestPublicInquiry:
     async def test_inquiries_are_limited_per_address(
         self, app: FastAPI, client: httpx.AsyncClient, scene: Scene
     ) -> None:
-        app.state.runtime.extras[PUBLIC_LIMIT_EXTRA] = SlidingWindowCounter(limit=2, window=60)
+        app.state.runtime.settings.public_inquiry_per_minute = 2  # EPBB_PUBLIC_INQUIRY_PER_MINUTE
+        app.state.runtime.extras.pop(PUBLIC_LIMIT_EXTRA, None)
         one = {"X-Forwarded-For": "203.0.113.7"}
         for _ in range(2):
             assert (

@@ -41,6 +41,10 @@ class EpbbSettings(ServiceSettings):
     # Scope a payment channel's machine token must carry (inquiry and payment).
     channel_scope: str = "epbb:channel"
 
+    # --- public inquiry (no login) ---
+    # Public bill inquiries per client address and minute, per process (beyond: 429).
+    public_inquiry_per_minute: int = Field(default=30, ge=1)
+
     # --- taxpayer requests ---
     due_soon_working_days: int = 2
     # Linking a tax object to a citizen's account by NOP + NIK: attempts per account and window.

@@ -20,6 +20,7 @@ from cimahi_epbb.bills.schemas import (
 )
 from cimahi_epbb.bills.service import BillQuery, amounts, bill_amounts
 from cimahi_epbb.clock import ClockDep
+from cimahi_epbb.config import EpbbSettings
 from cimahi_epbb.objects.router import NopPath, Staff, epbb_settings, no_store
 from cimahi_shared.app import Runtime, RuntimeDep, SessionDep
 from cimahi_shared.documents.masking import mask_name
@@ -30,9 +31,8 @@ from cimahi_shared.regions import find_kelurahan
 router = APIRouter(tags=["bills"], dependencies=[Depends(no_store)])
 
 _PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
-# Public inquiries per client address and minute (runtime.extras may hold another counter).
+# The public inquiries' counter per process (EPBB_PUBLIC_INQUIRY_PER_MINUTE per client address).
 PUBLIC_LIMIT_EXTRA = "epbb.public_inquiry_limit"
-PUBLIC_LIMIT_PER_MINUTE = 30
 TOO_MANY = "Terlalu banyak permintaan; coba lagi nanti. / Too many inquiries; try again later."
 
 OnQuery = Annotated[
@@ -46,7 +46,9 @@ def _public_limit(runtime: Runtime) -> SlidingWindowCounter:
     extras = runtime.extras
     counter = extras.get(PUBLIC_LIMIT_EXTRA)
     if not isinstance(counter, SlidingWindowCounter):
-        counter = SlidingWindowCounter(limit=PUBLIC_LIMIT_PER_MINUTE, window=60)
+        settings = runtime.settings
+        limit = settings.public_inquiry_per_minute if isinstance(settings, EpbbSettings) else 30
+        counter = SlidingWindowCounter(limit=limit, window=60)
         extras[PUBLIC_LIMIT_EXTRA] = counter
     return counter
 
