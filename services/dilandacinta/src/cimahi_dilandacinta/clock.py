@@ -11,9 +11,8 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from cimahi_dilandacinta.config import DilandacintaSettings
-from cimahi_shared.app import RuntimeDep
-from cimahi_shared.calendar import RequestClock, request_clock
+from cimahi_shared.calendar import RequestClock
+from cimahi_shared.calendar.http import clock_dependency
 
 CLOCK_EXTRA = "dilandacinta_clock"
 CALENDAR_EXTRA = "dilandacinta_calendar"
@@ -21,17 +20,5 @@ CALENDAR_EXTRA = "dilandacinta_calendar"
 Clock = RequestClock
 """The time of one HTTP request and the calendar deadlines are counted on."""
 
-
-async def current_clock(runtime: RuntimeDep) -> Clock:
-    """The HTTP request's clock (pinned ones from the runtime's extras in tests)."""
-    settings = runtime.settings
-    due_soon = settings.due_soon_working_days if isinstance(settings, DilandacintaSettings) else 1
-    return request_clock(
-        runtime.extras,
-        clock_key=CLOCK_EXTRA,
-        calendar_key=CALENDAR_EXTRA,
-        due_soon_working_days=due_soon,
-    )
-
-
+current_clock = clock_dependency("dilandacinta")
 ClockDep = Annotated[Clock, Depends(current_clock)]
