@@ -18,8 +18,8 @@ from cimahi_epbb.models import Bill, CallbackReplay, Payment, PaymentCode, Recei
 from cimahi_epbb.payments import service as payments
 from cimahi_epbb.payments.codes import crc16_ccitt
 from cimahi_epbb.payments.schemas import PaymentConfirmation
-from cimahi_epbb.payments.signing import SignedMessage, signed_headers
 from cimahi_shared.auth import Principal
+from cimahi_shared.webhooks.signing import SignedMessage, signed_headers
 from services.epbb.tests.conftest import Tokens, error_fields, problem
 from services.epbb.tests.factories import (
     ANI_NIK,

@@ -15,8 +15,8 @@ from ulid import ULID
 
 from cimahi_epbb.clock import CLOCK_EXTRA
 from cimahi_epbb.models import Bill, ObjectLink
-from cimahi_epbb.payments.signing import signed_headers
 from cimahi_shared.events.tables import outbox
+from cimahi_shared.webhooks.signing import signed_headers
 from services.epbb.tests.conftest import Tokens
 from services.epbb.tests.factories import NOW
 

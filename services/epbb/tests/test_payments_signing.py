@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cimahi_epbb.payments import codes, signing
+from cimahi_epbb.payments import codes
 from cimahi_epbb.payments.service import ntpd_of
 from cimahi_shared.identifiers import validate_nik
+from cimahi_shared.webhooks import signing
 
 NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
 SECRET = "whsec_" + base64.b64encode(b"k" * 32).decode()

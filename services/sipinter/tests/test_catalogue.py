@@ -32,9 +32,15 @@ def test_each_permit_type_is_consistent(code: str) -> None:
     t = CATALOGUE[code]
     assert t.code == code
     assert t.stages == stages_for(t.tier, t.levy)
-    assert t.stages[0] == "administrative_check"
-    assert t.stages[-1] == "signature"
-    assert ("levy_payment" in t.stages) == (t.levy.basis != "none")
+    if t.tier in ("medium_high", "high"):
+        assert t.stages[0] == "administrative_check"
+        assert t.stages[-1] == "signature"
+        assert ("levy_payment" in t.stages) == (t.levy.basis != "none")
+        assert t.site_survey == ("required" if t.tier == "high" else "optional")
+    else:  # issued without a head's signature, and without a levy or a survey
+        assert t.stages == TIER_STAGES[t.tier]
+        assert t.levy.basis == "none"
+        assert t.site_survey == "none"
     assert t.requirements, "a service standard lists its requirements"
     assert len({r.code for r in t.requirements}) == len(t.requirements)
     assert t.time_limit_working_days > 0
@@ -49,10 +55,18 @@ def test_building_permits_need_their_prerequisites() -> None:
 
 
 def test_tiers_go_through_more_stages_as_the_risk_grows() -> None:
-    assert "technical_verification" not in TIER_STAGES["medium_low"]
+    assert TIER_STAGES["low"] == ()  # the NIB is the permit
+    assert TIER_STAGES["medium_low"] == ("administrative_check",)
     assert "technical_verification" in TIER_STAGES["medium_high"]
     assert "site_survey" in TIER_STAGES["high"]
-    assert "site_survey" not in TIER_STAGES["medium_high"]
+
+
+def test_every_tier_has_a_permit_type() -> None:
+    assert {t.tier for t in CATALOGUE.values()} == set(TIER_STAGES)
+
+
+def test_the_clinic_permit_has_a_levy() -> None:
+    assert "levy_payment" in CATALOGUE["IZIN_KLINIK"].stages
 
 
 def test_levies_are_whole_rupiah() -> None:
@@ -92,7 +106,8 @@ async def test_a_permit_type_is_published_as_a_service_standard(
     assert body["product"]
     assert {"kkpr", "pbg", "slf"} <= {r["code"] for r in body["requirements"]}
     assert body["stages"][0] == "administrative_check"
-    assert body["levy"]["basis"] == "none"
+    assert body["levy"]["basis"] == "flat"
+    assert body["site_survey"] == "required"
 
 
 async def test_an_unknown_permit_type_is_a_404_problem(client: httpx.AsyncClient) -> None:

@@ -13,7 +13,7 @@ from cimahi_epbb.access_log import DEFAULT_PURPOSE, PurposeHeader
 from cimahi_epbb.auth import Admin, ChannelClient, Citizen, Reader
 from cimahi_epbb.clock import ClockDep
 from cimahi_epbb.config import EpbbSettings
-from cimahi_epbb.payments import receipts, service, signing
+from cimahi_epbb.payments import receipts, service
 from cimahi_epbb.payments.schemas import (
     ChannelCreate,
     ChannelInquiryRead,
@@ -34,6 +34,7 @@ from cimahi_shared.documents.page import HTML_HEADERS, wants_html
 from cimahi_shared.errors import PROBLEM_JSON, InvalidInput
 from cimahi_shared.idempotency import refuse_idempotency_key
 from cimahi_shared.identifiers import NOP
+from cimahi_shared.webhooks import signing
 
 router = APIRouter()
 

@@ -17,7 +17,7 @@ The protocol, step by step (docs/epbb.md is written from these docstrings):
    VA channel of their choice. ``GET /v1/channel/payment-codes/{code}`` tells the channel whether
    its code is open, paid (with the NTPD) or expired (e.g. after a timeout).
 4. The channel confirms with a signed callback ``POST /v1/channel/payments`` (see
-   ``payments.signing``) {payment_code, amount, channel_reference, paid_at}. Refusals change
+   ``cimahi_shared.webhooks.signing``) {payment_code, amount, channel_reference, paid_at}. Refusals change
    nothing: bad or missing signature 401, timestamp out of tolerance 401, the same webhook-id
    with another body 409 (``callback-replayed``; with the same body it is answered as the first
    delivery), unknown code or another channel's code 404 (``payment-code-unknown``), code expired
@@ -70,7 +70,6 @@ from cimahi_epbb.payments.schemas import (
     PaymentConfirmation,
     PaymentRead,
 )
-from cimahi_epbb.payments.signing import SignedMessage, new_secret
 from cimahi_epbb.rules.service import RulesInForce, rules_for
 from cimahi_shared.auth import Principal
 from cimahi_shared.calendar.workdays import WIB
@@ -79,6 +78,7 @@ from cimahi_shared.documents.masking import mask_name
 from cimahi_shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from cimahi_shared.identifiers import format_nop
 from cimahi_shared.pii import PiiCipher
+from cimahi_shared.webhooks.signing import SignedMessage, new_secret
 
 CITY_PREFIX = "3277"
 OPEN, PAID, EXPIRED = "open", "paid", "expired"

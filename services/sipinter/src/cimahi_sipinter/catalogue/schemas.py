@@ -15,6 +15,7 @@ Stage = Literal[
     "levy_payment",
     "signature",
 ]
+SiteSurvey = Literal["required", "optional", "none"]
 LevyBasis = Literal["none", "flat", "per_m2", "per_m2_per_year"]
 
 
@@ -65,6 +66,11 @@ class PermitType(BaseModel):
     time_limit_working_days: int = Field(gt=0)
     levy: Levy = Levy()
     validity_years: int | None = Field(description="None: valid as long as the business runs")
+    site_survey: SiteSurvey = Field(
+        "required",
+        description="Whether the place is surveyed: required, optional (the verifier decides) "
+        "or none",
+    )
     product: str = Field(description="The document issued")
     legal_basis: tuple[str, ...] = ()
     needs_confirmation: bool = Field(

@@ -15,18 +15,22 @@ from __future__ import annotations
 from cimahi_sipinter.catalogue.schemas import Levy, PermitType, Requirement, Stage, Tier
 
 TIER_STAGES: dict[Tier, tuple[Stage, ...]] = {
-    # NIB only: the registration is checked for completeness and issued.
-    "low": ("administrative_check", "signature"),
-    # Self-declared standard: administrative check, then the certificate is issued.
-    "medium_low": ("administrative_check", "signature"),
-    # Verified standard: an officer verifies the standard and recommends.
+    # NIB only: the registration itself is the permit; issued on submission, checked afterwards
+    # by supervision (pengawasan), not before.
+    "low": (),
+    # Self-declared standard: an officer checks the file is complete, then the certificate is
+    # issued electronically (no head's signature).
+    "medium_low": ("administrative_check",),
+    # Verified standard: an assigned officer verifies the standard (a site survey when the type
+    # requires one or the officer asks for it) and recommends; the head signs.
     "medium_high": (
         "administrative_check",
         "technical_verification",
+        "site_survey",
         "recommendation",
         "signature",
     ),
-    # Permit: as medium-high, with a site survey.
+    # Permit: as medium-high; the types of this tier require the site survey.
     "high": (
         "administrative_check",
         "technical_verification",
@@ -40,7 +44,7 @@ TIER_STAGES: dict[Tier, tuple[Stage, ...]] = {
 def stages_for(tier: Tier, levy: Levy) -> tuple[Stage, ...]:
     """The stages of a tier, with ``levy_payment`` before the signature when a levy applies."""
     stages = TIER_STAGES[tier]
-    if levy.basis == "none":
+    if levy.basis == "none" or "signature" not in stages:
         return stages
     return (*stages[:-1], "levy_payment", stages[-1])
 
@@ -100,8 +104,38 @@ def _catalogue() -> dict[str, PermitType]:
         legal_basis="Perda Kota Cimahi on retribusi (to confirm)",
         note="Placeholder rate per m2 of display area per year; the advertisement tax is separate.",
     )
+    clinic_levy = Levy(
+        basis="flat",
+        rate=1_500_000,
+        legal_basis="Perda Kota Cimahi on retribusi (to confirm)",
+        note=(
+            "Placeholder: a flat fee for the technical inspection of the clinic; whether Cimahi "
+            "charges one under UU 1/2022 HKPD must be confirmed."
+        ),
+    )
     none = Levy()
     types = [
+        PermitType(
+            code="UMK_RENDAH",
+            name="Low-risk micro business registration",
+            name_id="Pendaftaran Usaha Mikro Risiko Rendah",
+            sector="trade",
+            tier="low",
+            requirements=(
+                NIB,
+                _doc(
+                    "k3l_statement",
+                    "Self-statement on health, safety and environment (pernyataan mandiri K3L)",
+                ),
+            ),
+            stages=stages_for("low", none),
+            time_limit_working_days=1,
+            levy=none,
+            validity_years=None,
+            site_survey="none",
+            product="Tanda Daftar Usaha Mikro (NIB berlaku sebagai perizinan berusaha)",
+            legal_basis=("PP 28/2025", "PP 7/2021 UMKM"),
+        ),
         PermitType(
             code="PBG",
             name="Building approval",
@@ -165,9 +199,9 @@ def _catalogue() -> dict[str, PermitType]:
                 _doc("equipment_list", "List of medical equipment"),
                 _doc("self_assessment", "Self-assessment of the clinic standard"),
             ),
-            stages=stages_for("high", none),
+            stages=stages_for("high", clinic_levy),
             time_limit_working_days=30,
-            levy=none,
+            levy=clinic_levy,
             validity_years=5,
             product="Izin Operasional Klinik",
             legal_basis=("Permenkes 14/2021", "PP 28/2025"),
@@ -190,6 +224,7 @@ def _catalogue() -> dict[str, PermitType]:
             time_limit_working_days=14,
             levy=none,
             validity_years=5,
+            site_survey="optional",
             product="Sertifikat Standar Apotek",
             legal_basis=("Permenkes 14/2021", "PP 28/2025"),
         ),
@@ -210,6 +245,7 @@ def _catalogue() -> dict[str, PermitType]:
             time_limit_working_days=7,
             levy=reklame_levy,
             validity_years=1,
+            site_survey="optional",
             product="Izin Penyelenggaraan Reklame",
             legal_basis=("UU 1/2022 HKPD", "Perda Kota Cimahi on reklame (to confirm)"),
         ),
@@ -231,6 +267,7 @@ def _catalogue() -> dict[str, PermitType]:
             time_limit_working_days=3,
             levy=none,
             validity_years=None,
+            site_survey="none",
             product="Sertifikat Standar Usaha Pariwisata (self-declared)",
             legal_basis=("UU 10/2009 Kepariwisataan", "PP 28/2025"),
         ),

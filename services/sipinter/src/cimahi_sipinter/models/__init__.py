@@ -3,7 +3,13 @@
 from cimahi_sipinter.models.applications import Application, ApplicationCounter, ApplicationHistory
 from cimahi_sipinter.models.audit import AccessAudit
 from cimahi_sipinter.models.businesses import Business, BusinessOwner
-from cimahi_sipinter.models.permits import LevyPayment, Permit
+from cimahi_sipinter.models.permits import (
+    LevyPayment,
+    Permit,
+    PermitCounter,
+    PermitReminder,
+)
+from cimahi_sipinter.models.uploads import Upload
 
 __all__ = [
     "AccessAudit",
@@ -14,4 +20,7 @@ __all__ = [
     "BusinessOwner",
     "LevyPayment",
     "Permit",
+    "PermitCounter",
+    "PermitReminder",
+    "Upload",
 ]

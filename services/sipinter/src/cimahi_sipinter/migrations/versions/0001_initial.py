@@ -1,11 +1,12 @@
-"""Initial schema: businesses and owners, applications and their history, permits, levy
-payments, access audit.
+"""Initial schema: businesses and owners, applications (workflow, clock pause, survey, levy) and
+their history, uploads, permits with their counters and expiry reminders, levy payments, access
+audit.
 
 The plumbing tables (outbox, processed_events, idempotency_keys) come from cimahi_shared.
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 12:24:53.230987
+Create Date: 2026-11-29
 """
 
 from collections.abc import Sequence
@@ -94,6 +95,69 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "permit_counters",
+        sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("last_number", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("year", name=op.f("pk_permit_counters")),
+    )
+    op.create_table(
+        "uploads",
+        sa.Column("attached_kind", sa.String(length=20), nullable=True, comment="application"),
+        sa.Column("id", sa.String(length=26), nullable=False, comment="ULID (time-ordered)"),
+        sa.Column(
+            "owner_sub", sa.String(length=64), nullable=False, comment="The citizen who uploaded it"
+        ),
+        sa.Column(
+            "storage_key",
+            sa.String(length=64),
+            nullable=False,
+            comment="Random name in the storage (never the client's)",
+        ),
+        sa.Column(
+            "content_type", sa.String(length=40), nullable=False, comment="Sniffed from the content"
+        ),
+        sa.Column("size_bytes", sa.Integer(), nullable=False),
+        sa.Column(
+            "sha256", sa.String(length=64), nullable=False, comment="Hex SHA-256 of the content"
+        ),
+        sa.Column(
+            "original_filename",
+            sa.String(length=255),
+            nullable=True,
+            comment="Sanitized client filename (metadata only)",
+        ),
+        sa.Column("purpose", sa.String(length=200), nullable=True),
+        sa.Column("created_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("attached_id", sa.String(length=26), nullable=True),
+        sa.Column(
+            "attached_ref",
+            sa.String(length=32),
+            nullable=True,
+            comment="Tracking number of what it is attached to",
+        ),
+        sa.Column(
+            "requirement",
+            sa.String(length=200),
+            nullable=True,
+            comment="Catalogue requirement it fulfils",
+        ),
+        sa.Column(
+            "kelurahan_code",
+            sa.String(length=16),
+            nullable=True,
+            comment="Kelurahan whose officers may read it (set on attachment)",
+        ),
+        sa.Column("attached_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_uploads")),
+        sa.UniqueConstraint("storage_key", name=op.f("uq_uploads_storage_key")),
+    )
+    with op.batch_alter_table("uploads", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_uploads_attached_kind_attached_id", ["attached_kind", "attached_id"], unique=False
+        )
+        batch_op.create_index("ix_uploads_owner_sub_id", ["owner_sub", "id"], unique=False)
+
+    op.create_table(
         "applications",
         sa.Column("id", sa.String(length=26), nullable=False, comment="ULID"),
         sa.Column(
@@ -119,20 +183,74 @@ def upgrade() -> None:
         ),
         sa.Column(
             "status",
-            sa.String(length=20),
+            sa.String(length=24),
             nullable=False,
-            comment="draft | submitted | in_review | needs_fix | approved | rejected | withdrawn | issued",
+            comment="See cimahi_sipinter.applications.states.STATUSES",
         ),
         sa.Column(
-            "stage", sa.String(length=24), nullable=True, comment="Current stage of the tier"
+            "stage",
+            sa.String(length=24),
+            nullable=True,
+            comment="Current stage of the tier (kept while returned: resumed there)",
         ),
         sa.Column("assigned_officer_sub", sa.String(length=64), nullable=True),
+        sa.Column("assigned_officer_name", sa.String(length=100), nullable=True),
         sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column(
+            "prerequisites",
+            sa.JSON(),
+            nullable=False,
+            comment="Prerequisite permit code -> its number",
+        ),
+        sa.Column(
+            "missing_items",
+            sa.JSON(),
+            nullable=True,
+            comment="Requirement codes named when it was last returned",
+        ),
         sa.Column("submitted_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("due_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("paused_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("paused_seconds", sa.Integer(), nullable=False),
+        sa.Column(
+            "remaining_working_days",
+            sa.Integer(),
+            nullable=True,
+            comment="Working days left when the clock paused",
+        ),
         sa.Column("deemed_approved", sa.Boolean(), nullable=False, comment="Fiktif positif"),
+        sa.Column("deemed_approved_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "survey_requested",
+            sa.Boolean(),
+            nullable=False,
+            comment="The verifier asked for a site survey (optional types)",
+        ),
+        sa.Column("survey_scheduled_for", sa.Date(), nullable=True),
+        sa.Column("survey_findings", sa.Text(), nullable=True),
+        sa.Column("survey_passed", sa.Boolean(), nullable=True),
+        sa.Column("survey_done_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("verification_findings", sa.Text(), nullable=True),
+        sa.Column("recommendation_note", sa.Text(), nullable=True),
+        sa.Column(
+            "conditions",
+            sa.JSON(),
+            nullable=True,
+            comment="Conditions the permit will carry (from the recommendation)",
+        ),
+        sa.Column(
+            "levy_quantity",
+            sa.JSON(),
+            nullable=True,
+            comment="What the levy was computed on, e.g. {area_m2, years}",
+        ),
+        sa.Column(
+            "levy_code",
+            sa.String(length=16),
+            nullable=True,
+            comment="Payment code of the levy (SKRD)",
+        ),
+        sa.Column("levy_due_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("levy_amount", sa.Integer(), nullable=True, comment="Whole rupiah"),
         sa.Column("levy_status", sa.String(length=12), nullable=False, comment="none | due | paid"),
         sa.Column("decision_note", sa.Text(), nullable=True),
@@ -145,6 +263,7 @@ def upgrade() -> None:
             ["business_id"], ["businesses.id"], name=op.f("fk_applications_business_id_businesses")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_applications")),
+        sa.UniqueConstraint("levy_code", name=op.f("uq_applications_levy_code")),
         sa.UniqueConstraint(
             "registration_number", name=op.f("uq_applications_registration_number")
         ),
@@ -202,9 +321,12 @@ def upgrade() -> None:
         "application_history",
         sa.Column("id", sa.String(length=26), nullable=False, comment="ULID"),
         sa.Column("application_id", sa.String(length=26), nullable=False),
+        sa.Column(
+            "sequence", sa.Integer(), nullable=False, comment="Lifecycle sequence after this step"
+        ),
         sa.Column("action", sa.String(length=24), nullable=False),
-        sa.Column("from_status", sa.String(length=20), nullable=True),
-        sa.Column("to_status", sa.String(length=20), nullable=False),
+        sa.Column("from_status", sa.String(length=24), nullable=True),
+        sa.Column("to_status", sa.String(length=24), nullable=False),
         sa.Column("stage", sa.String(length=24), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("actor_sub", sa.String(length=64), nullable=False),
@@ -228,6 +350,15 @@ def upgrade() -> None:
         sa.Column("application_id", sa.String(length=26), nullable=False),
         sa.Column("channel", sa.String(length=32), nullable=False),
         sa.Column("channel_reference", sa.String(length=64), nullable=False),
+        sa.Column(
+            "message_id",
+            sa.String(length=128),
+            nullable=False,
+            comment="webhook-id of the callback",
+        ),
+        sa.Column(
+            "body_sha256", sa.String(length=64), nullable=False, comment="Of the callback's body"
+        ),
         sa.Column("amount", sa.Integer(), nullable=False, comment="Whole rupiah"),
         sa.Column("paid_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("recorded_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=False),
@@ -251,6 +382,19 @@ def upgrade() -> None:
         sa.Column("application_id", sa.String(length=26), nullable=False),
         sa.Column("business_id", sa.String(length=26), nullable=False),
         sa.Column("permit_type", sa.String(length=24), nullable=False),
+        sa.Column(
+            "holder_name",
+            sa.String(length=200),
+            nullable=False,
+            comment="Business name when issued",
+        ),
+        sa.Column("kelurahan_code", sa.String(length=16), nullable=False),
+        sa.Column(
+            "deemed_approval",
+            sa.Boolean(),
+            nullable=False,
+            comment="Issued after the deadline passed (granted by law)",
+        ),
         sa.Column("valid_from", sa.Date(), nullable=False),
         sa.Column("valid_until", sa.Date(), nullable=True, comment="None: valid while in force"),
         sa.Column("conditions", sa.JSON(), nullable=False),
@@ -258,7 +402,8 @@ def upgrade() -> None:
         sa.Column("revoked_reason", sa.Text(), nullable=True),
         sa.Column("revoked_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("verification_code", sa.String(length=32), nullable=False),
-        sa.Column("signed_by", sa.String(length=100), nullable=True),
+        sa.Column("signed_by", sa.String(length=100), nullable=True, comment="Name of the signer"),
+        sa.Column("signed_by_sub", sa.String(length=64), nullable=True),
         sa.Column("issued_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["application_id"],
@@ -276,6 +421,20 @@ def upgrade() -> None:
     with op.batch_alter_table("permits", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_permits_business_id"), ["business_id"], unique=False)
 
+    op.create_table(
+        "permit_reminders",
+        sa.Column("id", sa.String(length=26), nullable=False, comment="ULID"),
+        sa.Column("permit_id", sa.String(length=26), nullable=False),
+        sa.Column("days_before", sa.Integer(), nullable=False),
+        sa.Column("emitted_at", cimahi_shared.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["permit_id"], ["permits.id"], name=op.f("fk_permit_reminders_permit_id_permits")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_permit_reminders")),
+        sa.UniqueConstraint(
+            "permit_id", "days_before", name=op.f("uq_permit_reminders_permit_id_days_before")
+        ),
+    )
     op.create_table(
         "idempotency_keys",
         sa.Column(
@@ -340,6 +499,7 @@ def downgrade() -> None:
 
     op.drop_table("outbox")
     op.drop_table("idempotency_keys")
+    op.drop_table("permit_reminders")
     with op.batch_alter_table("permits", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_permits_business_id"))
 
@@ -365,6 +525,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_applications_applicant_sub"))
 
     op.drop_table("applications")
+    with op.batch_alter_table("uploads", schema=None) as batch_op:
+        batch_op.drop_index("ix_uploads_owner_sub_id")
+        batch_op.drop_index("ix_uploads_attached_kind_attached_id")
+
+    op.drop_table("uploads")
+    op.drop_table("permit_counters")
     with op.batch_alter_table("businesses", schema=None) as batch_op:
         batch_op.drop_index("ix_businesses_kelurahan_code_created_at")
 

@@ -1,6 +1,7 @@
-"""Signed channel callbacks (Standard Webhooks): how a channel signs, how E-PBB checks.
+"""Signed callbacks (Standard Webhooks): how a sender signs a message, how the receiver checks it.
 
-A channel sends its payment confirmation with three headers:
+Used by E-PBB and SIPINTER for payment channels' confirmations. A sender (e.g. a bank) sends
+its message with three headers:
 
 * ``webhook-id``: its own id of the message (the same on every retry of that message);
 * ``webhook-timestamp``: unix seconds when it signed;
@@ -8,11 +9,12 @@ A channel sends its payment confirmation with three headers:
   several space-separated signatures are allowed (e.g. with the old and new secret while
   rotating); one matching is enough, compared in constant time.
 
-The channel's secret is shown once when the channel is registered or its secret rotated:
+The sender's secret is shown once when it is registered or its secret rotated:
 ``whsec_<base64 of 32 random bytes>``; the HMAC key is the decoded bytes after ``whsec_`` (as
 in the Standard Webhooks libraries). A timestamp further than
-``EPBB_CALLBACK_TOLERANCE_SECONDS`` from E-PBB's clock is refused (an old capture cannot be
-replayed); within the window a replayed ``webhook-id`` is caught by ``callback_replays``.
+the receiver's tolerance (e.g. ``EPBB_CALLBACK_TOLERANCE_SECONDS``) from its clock is refused
+(an old capture cannot be replayed); within the window the receiver deduplicates by
+``webhook-id`` or by the message's own reference.
 
 Example (Python)::
 

@@ -1,0 +1,1 @@
+"""The sweep: applications past their deadline (fiktif positif), permits about to expire."""

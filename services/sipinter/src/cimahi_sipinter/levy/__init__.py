@@ -1,0 +1,1 @@
+"""The levy (retribusi): assessed at the recommendation, confirmed paid by a signed callback."""

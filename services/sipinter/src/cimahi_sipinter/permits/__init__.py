@@ -1,0 +1,1 @@
+"""Issued permits: numbers, validity, conditions, PDF with QR, public verification, revocation."""

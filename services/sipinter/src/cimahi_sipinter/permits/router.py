@@ -1,0 +1,7 @@
+"""HTTP surface of permits (being built)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["permits"])

@@ -1,0 +1,1 @@
+"""Requirement documents applicants upload and attach to their applications."""

@@ -1,0 +1,1 @@
+"""Standard Webhooks (https://www.standardwebhooks.com): signing and verifying HTTP callbacks."""
