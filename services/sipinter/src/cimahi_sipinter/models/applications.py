@@ -37,6 +37,10 @@ class Application(Base):
     business_id: Mapped[str] = mapped_column(ForeignKey("businesses.id"))
     applicant_sub: Mapped[str] = mapped_column(String(64), index=True)
     kelurahan_code: Mapped[str] = mapped_column(String(16), comment="Of the business or the site")
+    site_address: Mapped[str | None] = mapped_column(
+        String(200), comment="Where the permitted activity takes place"
+    )
+    description: Mapped[str | None] = mapped_column(Text, comment="The applicant's summary")
     permit_type: Mapped[str] = mapped_column(String(24), comment="Catalogue code")
     tier: Mapped[str] = mapped_column(String(12), comment="low | medium_low | medium_high | high")
     status: Mapped[str] = mapped_column(

@@ -174,6 +174,13 @@ def upgrade() -> None:
             nullable=False,
             comment="Of the business or the site",
         ),
+        sa.Column(
+            "site_address",
+            sa.String(length=200),
+            nullable=True,
+            comment="Where the permitted activity takes place",
+        ),
+        sa.Column("description", sa.Text(), nullable=True, comment="The applicant's summary"),
         sa.Column("permit_type", sa.String(length=24), nullable=False, comment="Catalogue code"),
         sa.Column(
             "tier",
