@@ -191,3 +191,21 @@ class TestBanner:
             assert client.client_id in banner
             assert client.secret in banner
         assert "epbb:channel" in banner
+
+    def test_banner_shows_sipinter_the_dpmptsp_logins_and_where_the_levy_secret_is(
+        self, tmp_path: Path
+    ) -> None:
+        plan = PlatformPlan(
+            var_dir=tmp_path,
+            gateway_port=18000,
+            nats_port=14222,
+            service_ports={s.code: 18100 + n for n, s in enumerate(SERVICES, start=1)},
+        )
+        recorder = _Recorder()
+        print_banner(recorder, plan)  # type: ignore[arg-type]
+        banner = "\n".join(recorder.said)
+        assert "http://127.0.0.1:18000/api/sipinter/" in banner
+        assert "SIPINTER" in banner
+        for login in ("petugas.dpmptsp", "verifikator.dpmptsp", "kepala.dpmptsp"):
+            assert login in banner
+        assert "docs/sipinter.md" in banner

@@ -5,7 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cimahi_gateway.platform import SERVICES, PlatformPlan
+from cimahi_gateway.platform import (
+    SERVICES,
+    SIPINTER_DEMO_LEVY_CHANNEL,
+    SIPINTER_DEMO_LEVY_SECRET,
+    PlatformPlan,
+)
 
 
 def _plan(tmp_path: Path) -> PlatformPlan:
@@ -45,3 +50,17 @@ class TestPlatformEnvironment:
         assert env["EPBB_DATABASE_URL"].endswith("epbb.sqlite3")
         assert env["EPBB_JWKS_URL"] == "http://127.0.0.1:18000/.well-known/jwks.json"
         assert env["EPBB_TOKEN_ISSUER"] == plan.gateway_url
+
+    def test_sipinter_runs_with_the_others_links_permits_through_the_gateway_and_has_a_demo_channel(
+        self, tmp_path: Path
+    ) -> None:
+        plan = _plan(tmp_path)
+        env = plan.env()
+        assert json.loads(env["GATEWAY_UPSTREAMS"])["sipinter"] == plan.service_url("sipinter")
+        assert env["SIPINTER_PUBLIC_BASE_URL"] == "http://127.0.0.1:18000/api/sipinter"
+        assert env["SIPINTER_DATABASE_URL"].endswith("sipinter.sqlite3")
+        assert env["SIPINTER_UPLOAD_DIR"] == str(tmp_path / "sipinter-uploads")
+        assert env["SIPINTER_JWKS_URL"] == "http://127.0.0.1:18000/.well-known/jwks.json"
+        channels = json.loads(env["SIPINTER_LEVY_CHANNELS"])
+        assert channels == {SIPINTER_DEMO_LEVY_CHANNEL: [SIPINTER_DEMO_LEVY_SECRET]}
+        assert SIPINTER_DEMO_LEVY_SECRET.startswith("whsec_")

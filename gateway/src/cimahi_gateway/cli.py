@@ -244,6 +244,9 @@ def print_banner(sup: Supervisor, plan: PlatformPlan) -> None:
             f"  {client.description}"
         )
     lines.append("   Callback signing secrets and the payment protocol: docs/epbb.md")
+    lines.append("")
+    lines.append(" Demo levy channel of SIPINTER (same machine client bank-bjb-demo):")
+    lines.append("   Callback signing secret and the levy payment protocol: docs/sipinter.md")
     lines += ["", " Ctrl-C stops everything.", "=" * 72, ""]
     sup.say("\n".join(lines))
 

@@ -47,7 +47,22 @@ SERVICES: tuple[AgencyService, ...] = (
         8103,
         "E-PBB - property tax objects, bills and payments (Bapenda)",
     ),
+    AgencyService(
+        "sipinter",
+        "cimahi_sipinter",
+        "SIPINTER_",
+        8104,
+        "SIPINTER - business licensing and permits (DPMPTSP)",
+    ),
 )
+
+# SIPINTER's simulated levy (retribusi) payment channel of local platforms (``make run``, the
+# end-to-end tests, the benchmark): the client id of the gateway's demo machine client of Bank BJB
+# and a fixed Standard Webhooks secret, so the README's walkthrough can sign a payment callback on
+# every machine. DEVELOPMENT ONLY: a deployment sets SIPINTER_LEVY_CHANNELS from its secret store
+# (SIPINTER has no default channel). Documented in docs/sipinter.md.
+SIPINTER_DEMO_LEVY_CHANNEL = "bank-bjb-demo"
+SIPINTER_DEMO_LEVY_SECRET = "whsec_ZGVtby1zaXBpbnRlci1sZXZ5LWJqYi1kZXZlbG9wbWVudC1vbmx5"
 
 GATEWAY_PORT = 8000
 NATS_PORT = 4322
@@ -97,6 +112,12 @@ class PlatformPlan:
             "DILANDACINTA_PUBLIC_BASE_URL": self.gateway_url + "/api/dilandacinta",
             # Tax receipts' QR codes and verification links, likewise.
             "EPBB_PUBLIC_BASE_URL": self.gateway_url + "/api/epbb",
+            # Permits' QR codes and verification links, likewise.
+            "SIPINTER_PUBLIC_BASE_URL": self.gateway_url + "/api/sipinter",
+            "SIPINTER_UPLOAD_DIR": str(self.var_dir / "sipinter-uploads"),
+            "SIPINTER_LEVY_CHANNELS": json.dumps(
+                {SIPINTER_DEMO_LEVY_CHANNEL: [SIPINTER_DEMO_LEVY_SECRET]}
+            ),
         }
         for svc in SERVICES:
             p = svc.env_prefix

@@ -168,7 +168,7 @@ class TestDemoUsers:
             async with idp.session() as session:
                 users = await service.ensure_demo_users(session, idp.runtime.pii)
                 await session.commit()
-        assert len({u.id for u in users}) == len(service.DEMO_LOGINS) == 10
+        assert len({u.id for u in users}) == len(service.DEMO_LOGINS) == 13
         for login in service.DEMO_LOGINS:
             response = await idp.password_token(login.username, login.password)
             assert response.status_code == 200, (login.username, response.text)

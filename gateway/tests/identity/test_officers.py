@@ -238,3 +238,26 @@ class TestBapendaDemoData:
         async with idp.session() as session:
             for demo in service.DEMO_CLIENTS:
                 assert await repository.find_client(session, demo.client_id) is not None
+
+
+class TestDpmptspDemoData:
+    """The demo seed gives SIPINTER (DPMPTSP) its front office, verifier and head."""
+
+    async def test_dpmptsp_officers_work_city_wide_with_their_positions(self, idp: Any) -> None:
+        async with idp.session() as session:
+            await service.ensure_demo_users(session, idp.runtime.pii)
+            await session.commit()
+        for username, position in (
+            ("petugas.dpmptsp", None),
+            ("verifikator.dpmptsp", "verifier"),
+            ("kepala.dpmptsp", "head"),
+        ):
+            response = await idp.password_token(username, service.DEMO_PASSWORD)
+            assert response.status_code == 200, response.text
+            claims = _claims(response.json()["access_token"])
+            assert (claims["role"], claims["agency"], claims["area"]) == (
+                "officer",
+                "sipinter",
+                "32.77",
+            )
+            assert claims.get("position") == position

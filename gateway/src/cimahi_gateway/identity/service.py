@@ -501,6 +501,32 @@ _DEMO_OFFICERS = (
         "E-PBB head of Bapenda, the whole city (decides objections)",
         position="head",
     ),
+    # DPMPTSP (business licensing, SIPINTER) works city-wide: its front office checks submitted
+    # files, its verifier (assigned by the head) verifies, surveys and recommends, its head
+    # (Kepala Dinas) assigns verifiers and signs permits.
+    _DemoOfficer(
+        "petugas.dpmptsp",
+        "Petugas Front Office DPMPTSP",
+        "sipinter",
+        CITY_AREA,
+        "SIPINTER (DPMPTSP) front office, the whole city (administrative check)",
+    ),
+    _DemoOfficer(
+        "verifikator.dpmptsp",
+        "Verifikator DPMPTSP",
+        "sipinter",
+        CITY_AREA,
+        "SIPINTER verifier, the whole city (technical verification, site survey, recommendation)",
+        position="verifier",
+    ),
+    _DemoOfficer(
+        "kepala.dpmptsp",
+        "Kepala DPMPTSP",
+        "sipinter",
+        CITY_AREA,
+        "SIPINTER head of DPMPTSP, the whole city (assigns verifiers, signs permits)",
+        position="head",
+    ),
 )
 
 DEMO_LOGINS: tuple[DemoLogin, ...] = (
