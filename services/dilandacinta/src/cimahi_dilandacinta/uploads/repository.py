@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,33 +16,6 @@ APPLICATION = "application"
 async def find(session: AsyncSession, upload_id: str) -> Upload | None:
     """The upload of this id, or None."""
     return await records.find_upload(session, Upload, upload_id)
-
-
-async def claim_for_application(
-    session: AsyncSession,
-    *,
-    upload_id: str,
-    owner_sub: str,
-    application_id: str,
-    tracking_no: str,
-    requirement: str,
-    kelurahan_code: str,
-    now: datetime,
-) -> bool:
-    """Attach an upload of ``owner_sub`` that is free or already this application's."""
-    return await records.claim_upload(
-        session,
-        Upload,
-        upload_id=upload_id,
-        owner_sub=owner_sub,
-        kind=APPLICATION,
-        target_id=application_id,
-        target_ref=tracking_no,
-        requirement=requirement,
-        kelurahan_code=kelurahan_code,
-        now=now,
-        again=True,
-    )
 
 
 async def fetch(session: AsyncSession, upload_ids: Collection[str]) -> list[Upload]:

@@ -24,9 +24,9 @@ from cimahi_dilandacinta.uploads import repository
 from cimahi_dilandacinta.uploads.repository import APPLICATION
 from cimahi_shared.auth import Principal
 from cimahi_shared.db import utcnow
-from cimahi_shared.errors import Conflict, InvalidInput, NotFound
+from cimahi_shared.errors import InvalidInput, NotFound
 from cimahi_shared.uploads import records
-from cimahi_shared.uploads.receiving import Readable, receive
+from cimahi_shared.uploads.receiving import Readable
 from cimahi_shared.uploads.storage import UploadStorage
 
 ACCESS_PURPOSE = "public-service task: verifying an application's requirements"
@@ -46,12 +46,17 @@ async def create_upload(
     max_pixels: int,
 ) -> Upload:
     """Check, store and record one file of a citizen; committed when this returns."""
-    received = await receive(file, max_bytes=max_bytes, max_pixels=max_pixels)
-    upload = records.new_upload(
-        Upload, owner_sub=owner_sub, received=received, filename=filename, purpose=purpose
+    return await records.create_upload(
+        session,
+        storage,
+        Upload,
+        owner_sub=owner_sub,
+        file=file,
+        filename=filename,
+        purpose=purpose,
+        max_bytes=max_bytes,
+        max_pixels=max_pixels,
     )
-    await records.store_upload(session, storage, upload, received.data)
-    return upload
 
 
 async def get_upload(
@@ -91,12 +96,9 @@ async def delete_upload(
     session: AsyncSession, storage: UploadStorage, *, principal: Principal, upload_id: str
 ) -> None:
     """Delete a citizen's own upload that is not attached to an application yet."""
-    upload = await repository.find(session, upload_id)
-    if upload is None or not principal.is_citizen or upload.owner_sub != principal.sub:
-        raise NotFound(f"There is no upload {upload_id}.")
-    if upload.attached_kind is not None:
-        raise Conflict("The upload is attached to an application and can no longer be deleted.")
-    await records.delete_upload(session, storage, upload)
+    await records.delete_own_upload(
+        session, storage, Upload, principal=principal, upload_id=upload_id
+    )
 
 
 async def attach_uploads(
@@ -116,34 +118,23 @@ async def attach_uploads(
     Uploads attached before and not named again stay attached. Anything wrong raises 422 naming
     ``attachments.<code>``; the caller's transaction must then be rolled back. Not committed.
     """
-    errors: list[dict[str, Any]] = []
-    seen: set[str] = set()
-    for code, upload_ids in uploads.items():
-        for upload_id in upload_ids:
-            if upload_id in seen:
-                errors.append(_attachment_error(code, f"Upload {upload_id} is listed twice."))
-                continue
-            seen.add(upload_id)
-            claimed = await repository.claim_for_application(
-                session,
-                upload_id=upload_id,
-                owner_sub=owner_sub,
-                application_id=application_id,
-                tracking_no=tracking_no,
-                requirement=code,
-                kelurahan_code=kelurahan_code,
-                now=now,
-            )
-            if not claimed:
-                errors.append(
-                    _attachment_error(
-                        code, f"No upload of yours with id {upload_id[:26]} is free to attach."
-                    )
-                )
+    claims = await records.claim_uploads(
+        session,
+        Upload,
+        uploads,
+        owner_sub=owner_sub,
+        kind=APPLICATION,
+        target_id=application_id,
+        target_ref=tracking_no,
+        kelurahan_code=kelurahan_code,
+        now=now,
+        again=True,
+    )
+    errors = [_attachment_error(r.code, r.message) for r in claims.refused]
     if errors:
         fields = ", ".join(sorted({e["field"] for e in errors}))
         raise InvalidInput(f"Invalid attachments: {fields}", errors=errors)
-    return await repository.fetch(session, seen)
+    return await repository.fetch(session, claims.claimed)
 
 
 async def uploads_of(session: AsyncSession, application_id: str) -> list[Upload]:
