@@ -39,6 +39,21 @@ def seed() -> None:
 
 
 @app.command()
+def sweep() -> None:
+    """Flag applications past their deadline and emit due expiry reminders, once (a scheduler's
+    job when SIPINTER_SWEEP_INTERVAL_SECONDS=0)."""
+    import asyncio
+
+    from cimahi_sipinter.deadlines.sweep import run_standalone
+
+    result = asyncio.run(run_standalone(SipinterSettings()))
+    typer.echo(
+        f"sipinter: sweep done ({result.deemed_approved} deemed approved, "
+        f"{result.reminders} expiry reminders)"
+    )
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port")] = 8104,

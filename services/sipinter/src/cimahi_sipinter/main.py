@@ -12,6 +12,7 @@ from cimahi_sipinter.businesses.router import router as businesses_router
 from cimahi_sipinter.catalogue.router import router as catalogue_router
 from cimahi_sipinter.config import SipinterSettings
 from cimahi_sipinter.deadlines import sweep
+from cimahi_sipinter.deadlines.router import router as deadlines_router
 from cimahi_sipinter.levy.router import router as levy_router
 from cimahi_sipinter.permits.router import router as permits_router
 from cimahi_sipinter.review.router import router as review_router
@@ -53,6 +54,7 @@ def create_app(settings: SipinterSettings | None = None) -> FastAPI:
             levy_router,
             permits_router,
             uploads_router,
+            deadlines_router,
         ],
         on_start=[sweep.start],
         on_stop=[sweep.stop],

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-import secrets
+from cimahi_shared.payment_codes import random_code
 
 BILLER_PREFIX = "8327"
 CODE_DIGITS = 16
@@ -21,8 +21,7 @@ QRIS_GUID = "ID.CO.QRIS.WWW"
 
 def new_code() -> str:
     """A fresh 16-digit payment code (virtual account number)."""
-    random_digits = CODE_DIGITS - len(BILLER_PREFIX)
-    return BILLER_PREFIX + str(secrets.randbelow(10**random_digits)).zfill(random_digits)
+    return random_code(BILLER_PREFIX, CODE_DIGITS)
 
 
 def _tlv(tag: str, value: str) -> str:
