@@ -33,7 +33,8 @@ from cimahi_sipinter.applications.schemas import (
 from cimahi_sipinter.applications.states import CLOCK_RUNNING
 from cimahi_sipinter.catalogue.schemas import PermitType
 from cimahi_sipinter.catalogue.standards import CATALOGUE
-from cimahi_sipinter.models import Application, ApplicationHistory, Business, Permit, Upload
+from cimahi_sipinter.models import Application, ApplicationHistory, Business, Permit
+from cimahi_sipinter.uploads.service import uploads_of
 
 Colour = Literal["red", "amber", "green", "paused", "none"]
 
@@ -112,16 +113,6 @@ def stages_of(application: Application, permit: PermitType) -> list[str]:
     ]
 
 
-async def attachments_of(session: AsyncSession, application_id: str) -> list[Upload]:
-    """The application's uploads (none while the uploads part is not built)."""
-    from cimahi_sipinter.uploads.service import uploads_of
-
-    try:
-        return await uploads_of(session, application_id)
-    except NotImplementedError:  # helper E's uploads_of is not in yet
-        return []
-
-
 async def _history(session: AsyncSession, application_id: str) -> list[HistoryRead]:
     query = (
         select(ApplicationHistory)
@@ -164,7 +155,7 @@ async def application_read(
     permit = CATALOGUE[application.permit_type]
     business = await session.get(Business, application.business_id)
     assert business is not None  # foreign key
-    uploads = await attachments_of(session, application.id) if with_history else []
+    uploads = await uploads_of(session, application.id) if with_history else []
     officer = (
         OfficerRef(sub=application.assigned_officer_sub, name=application.assigned_officer_name)
         if application.assigned_officer_sub
