@@ -291,7 +291,7 @@ class TestAttach:
         with pytest.raises(InvalidInput) as refused:
             # "pbg" is a prerequisite permit of a clinic, not a document; "akta" is unknown.
             await attach_now(app, ANI, application, {"ktp": [ktp], "pbg": [other], "akta": [other]})
-        assert sorted(e["field"] for e in refused.value.errors) == [
+        assert sorted(e["field"] for e in refused.value.errors or []) == [
             "attachments.akta",
             "attachments.pbg",
         ]
@@ -320,7 +320,7 @@ class TestAttach:
                     "staff_list": [mine, theirs, taken, str(ULID()), "x" * 40],
                 },
             )
-        assert [e["field"] for e in refused.value.errors] == [
+        assert [e["field"] for e in refused.value.errors or []] == [
             "attachments.staff_list[0]",  # listed twice
             "attachments.staff_list[1]",  # another citizen's
             "attachments.staff_list[2]",  # attached to the first application
