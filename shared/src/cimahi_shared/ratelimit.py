@@ -11,6 +11,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 
+from starlette.requests import Request
+
 from cimahi_shared.errors import TooManyRequests
 
 Clock = Callable[[], float]
@@ -84,3 +86,22 @@ def retry_after_seconds(checks: Iterable[tuple[SlidingWindowCounter, str]]) -> i
     """Whole seconds until every ``(counter, key)`` is below its limit, or None when all are."""
     waits = [w for counter, key in checks if (w := counter.retry_after(key)) is not None]
     return max(1, math.ceil(max(waits))) if waits else None
+
+
+def client_address(request: Request) -> str:
+    """The caller's address: the last X-Forwarded-For hop (the gateway appends the peer it saw)."""
+    forwarded = request.headers.get("x-forwarded-for")
+    if forwarded:
+        return forwarded.rsplit(",", 1)[-1].strip() or "unknown"
+    return request.client.host if request.client else "unknown"
+
+
+def process_counter(
+    extras: dict[str, object], key: str, *, limit: int, window: float = 60.0
+) -> SlidingWindowCounter:
+    """The process's counter kept in a runtime's ``extras`` under ``key`` (made on first use)."""
+    counter = extras.get(key)
+    if not isinstance(counter, SlidingWindowCounter):
+        counter = SlidingWindowCounter(limit=limit, window=window)
+        extras[key] = counter
+    return counter

@@ -45,6 +45,7 @@ class SipinterSettings(ServiceSettings):
     # their QR codes as <public_base_url>/v1/public/permits/<verification code>.
     public_base_url: str = "http://127.0.0.1:8000/api/sipinter"
     head_title: str = "Kepala Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu Kota Cimahi"
+    public_verification_per_minute: int = Field(default=60, ge=1)  # per client address
 
     # --- uploads ---
     upload_dir: str = "var/sipinter-uploads"
