@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import SecretStr, ValidationError
@@ -165,7 +165,7 @@ async def confirm_payment(
         message_id=message.message_id,
         body_sha256=digest,
         amount=data.amount,
-        paid_at=data.paid_at,
+        paid_at=data.paid_at.astimezone(UTC),  # as a repeat reads it back
         recorded_at=clock.now,
     )
     try:
