@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from PIL import Image
 from sqlalchemy import select
 
+from cimahi_shared.app import Runtime
 from cimahi_shared.calendar import RequestClock
 from cimahi_shared.events.tables import outbox
 from cimahi_sipinter.applications.workflow import Actor
@@ -85,7 +86,8 @@ async def audit_rows(app: FastAPI, permit_id: str) -> list[AccessAudit]:
 
 async def permit_row(app: FastAPI, permit_id: str) -> Permit:
     """The permit as stored now."""
-    async with app.state.runtime.session_factory() as session:
+    runtime: Runtime = app.state.runtime
+    async with runtime.session_factory() as session:
         permit = await session.get(Permit, permit_id)
         assert permit is not None
         return permit
