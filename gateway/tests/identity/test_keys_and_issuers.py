@@ -181,3 +181,6 @@ class TestDemoUsers:
         assert (claims["agency"], claims["area"]) == ("lakami", "32.77.01.1001")
         ani = await idp.password_token("3277015205900001", "Cimahi-Demo-2026")
         assert ani.status_code == 200
+        # Fixed subjects: services' demo seeds (SIPINTER's businesses) name the demo citizens.
+        ani_claims = jwt.decode(ani.json()["access_token"], options={"verify_signature": False})
+        assert ani_claims["sub"] == service.DEMO_CITIZEN_SUBS["ani.lestari@example.com"]

@@ -187,11 +187,13 @@ async def register_citizen(
     data: CitizenRegistration,
     pii: PiiCipher,
     proof: IdentityProof | None = None,
+    user_id: str | None = None,
 ) -> User:
     """Create a citizen account; 409 (without saying which detail) when one already exists.
 
     With ``proof`` the details must match the population register and the account is
-    identity-verified; without it the birth date must at least agree with the NIK.
+    identity-verified; without it the birth date must at least agree with the NIK. ``user_id``
+    fixes the account's subject (the demo citizens'); a new ULID otherwise.
     """
     if data.email is None and data.phone is None:
         message = "give an email address or a phone number (or both)"
@@ -211,7 +213,7 @@ async def register_citizen(
         session, nik_hash=nik_hash, email=data.email, phone=data.phone
     ):
         raise Conflict("An account with these details already exists.")
-    user_id = str(ULID())
+    user_id = user_id or str(ULID())
     verified_at = None
     if proof is not None:
         await proof(data, user_id)
@@ -401,6 +403,13 @@ class DemoLogin:
     description: str
 
 
+DEMO_CITIZEN_SUBS = {
+    "ani.lestari@example.com": "01JDEM0000000000000000ANA1",
+    "budi.santoso@example.com": "01JDEM0000000000000000BVD1",
+}
+"""The demo citizens' fixed account subjects (valid ULIDs), by login."""
+
+
 @dataclass(frozen=True)
 class _DemoCitizen:
     nik: str
@@ -410,6 +419,10 @@ class _DemoCitizen:
     email: str
     phone: str
     description: str
+    # The account's subject, fixed so that services' demo seeds can give the demo citizens their
+    # data without asking the gateway (e.g. SIPINTER's demo businesses, cimahi_sipinter.demo, which
+    # repeats these values). Only on a fresh platform: an existing account keeps its subject.
+    sub: str
 
 
 # Synthetic NIKs: Cimahi Selatan (3277 01) and Cimahi Utara (3277 03); Ani's day is 12 + 40.
@@ -422,6 +435,7 @@ _DEMO_CITIZENS = (
         email="ani.lestari@example.com",
         phone="+6281200000001",
         description="citizen, kelurahan Melong (NIK 3277015205900001 also works)",
+        sub=DEMO_CITIZEN_SUBS["ani.lestari@example.com"],
     ),
     _DemoCitizen(
         nik="3277030308850002",
@@ -431,6 +445,7 @@ _DEMO_CITIZENS = (
         email="budi.santoso@example.com",
         phone="+6281200000002",
         description="citizen, kelurahan Cibabat (NIK 3277030308850002 also works)",
+        sub=DEMO_CITIZEN_SUBS["budi.santoso@example.com"],
     ),
 )
 
@@ -621,10 +636,10 @@ async def ensure_demo_users(session: AsyncSession, pii: PiiCipher) -> list[User]
     """
     await ensure_demo_clients(session)
     users: list[User] = []
-    for data in demo_citizen_registrations():
+    for citizen, data in zip(_DEMO_CITIZENS, demo_citizen_registrations(), strict=True):
         existing = await repository.find_user_by_nik_hash(session, pii.lookup_hash(data.nik))
         if existing is None:
-            existing = await register_citizen(session, data=data, pii=pii)
+            existing = await register_citizen(session, data=data, pii=pii, user_id=citizen.sub)
         users.append(existing)
     for o in _DEMO_OFFICERS:
         officer = await repository.find_user_by_username(session, o.username)
