@@ -24,7 +24,7 @@ from cimahi_sipinter.applications.schemas import (
     WithdrawIn,
 )
 from cimahi_sipinter.applications.states import Status
-from cimahi_sipinter.applications.views import application_read
+from cimahi_sipinter.applications.views import application_read, applications_read
 from cimahi_sipinter.auth import Citizen, Reader
 from cimahi_sipinter.catalogue.schemas import Stage
 from cimahi_sipinter.clock import ClockDep
@@ -198,7 +198,7 @@ async def list_applications(
     )
     rows, next_offset = await service.list_applications(session, principal=principal, flt=flt)
     _log(session, principal, rows, action="list", purpose=purpose, clock=clock)
-    items = [await application_read(session, a, clock=clock, with_history=False) for a in rows]
+    items = await applications_read(session, rows, clock=clock)
     return ApplicationPage(items=items, next_offset=next_offset)
 
 

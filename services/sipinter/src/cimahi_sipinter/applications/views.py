@@ -13,6 +13,7 @@ colour is what the officers' queue and the applicant's screen show:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from sqlalchemy import select
@@ -33,7 +34,7 @@ from cimahi_sipinter.applications.schemas import (
 from cimahi_sipinter.applications.states import CLOCK_RUNNING
 from cimahi_sipinter.catalogue.schemas import PermitType
 from cimahi_sipinter.catalogue.standards import CATALOGUE
-from cimahi_sipinter.models import Application, ApplicationHistory, Business, Permit
+from cimahi_sipinter.models import Application, ApplicationHistory, Business, Permit, Upload
 from cimahi_sipinter.uploads.service import uploads_of
 
 Colour = Literal["red", "amber", "green", "paused", "none"]
@@ -134,9 +135,7 @@ async def _history(session: AsyncSession, application_id: str) -> list[HistoryRe
     ]
 
 
-async def _permit(session: AsyncSession, application_id: str) -> PermitSummary | None:
-    query = select(Permit).where(Permit.application_id == application_id)
-    permit = (await session.execute(query)).scalar_one_or_none()
+def _permit_summary(permit: Permit | None) -> PermitSummary | None:
     if permit is None:
         return None
     return PermitSummary(
@@ -144,18 +143,46 @@ async def _permit(session: AsyncSession, application_id: str) -> PermitSummary |
     )
 
 
-async def application_read(
-    session: AsyncSession,
+async def _permits_of(session: AsyncSession, application_ids: list[str]) -> dict[str, Permit]:
+    """The permits issued for some applications, by application id (one query)."""
+    if not application_ids:
+        return {}
+    query = select(Permit).where(Permit.application_id.in_(application_ids))
+    return {p.application_id: p for p in (await session.execute(query)).scalars()}
+
+
+async def _businesses_of(
+    session: AsyncSession, applications: Sequence[Application]
+) -> dict[str, Business]:
+    """The businesses of some applications, by id (one query)."""
+    wanted = sorted({a.business_id for a in applications})
+    if not wanted:
+        return {}
+    query = select(Business).where(Business.id.in_(wanted))
+    return {b.id: b for b in (await session.execute(query)).scalars()}
+
+
+def _attachment(upload: Upload) -> AttachmentRead:
+    return AttachmentRead(
+        id=upload.id,
+        requirement=upload.requirement,
+        content_type=upload.content_type,
+        size_bytes=upload.size_bytes,
+        original_filename=upload.original_filename,
+    )
+
+
+def _build(
     application: Application,
     *,
+    business: Business,
+    permit: Permit | None,
     clock: RequestClock,
-    with_history: bool = True,
+    uploads: Sequence[Upload] = (),
+    history: list[HistoryRead] | None = None,
 ) -> ApplicationRead:
-    """The API view of ``application`` (lists leave the history and attachments out)."""
-    permit = CATALOGUE[application.permit_type]
-    business = await session.get(Business, application.business_id)
-    assert business is not None  # foreign key
-    uploads = await uploads_of(session, application.id) if with_history else []
+    """The API view from what was loaded."""
+    permit_type = CATALOGUE[application.permit_type]
     officer = (
         OfficerRef(sub=application.assigned_officer_sub, name=application.assigned_officer_name)
         if application.assigned_officer_sub
@@ -166,11 +193,11 @@ async def application_read(
         registration_number=application.registration_number,
         business=BusinessRef(id=business.id, nib=business.nib, name=business.name),
         permit_type=application.permit_type,
-        permit_name=permit.name,
+        permit_name=permit_type.name,
         tier=application.tier,
         status=application.status,
         stage=application.stage,
-        stages=stages_of(application, permit),
+        stages=stages_of(application, permit_type),
         assigned_officer=officer,
         site_address=application.site_address,
         site_kelurahan_code=application.kelurahan_code,
@@ -181,21 +208,46 @@ async def application_read(
         submitted_at=application.submitted_at,
         decided_at=application.decided_at,
         deadline=deadline_of(application, clock),
-        survey=survey_of(application, permit),
+        survey=survey_of(application, permit_type),
         verification_findings=application.verification_findings,
         recommendation_note=application.recommendation_note,
         conditions=application.conditions,
-        levy=levy_of(application, permit),
-        permit=await _permit(session, application.id),
-        attachments=[
-            AttachmentRead(
-                id=u.id,
-                requirement=u.requirement,
-                content_type=u.content_type,
-                size_bytes=u.size_bytes,
-                original_filename=u.original_filename,
-            )
-            for u in uploads
-        ],
-        history=await _history(session, application.id) if with_history else [],
+        levy=levy_of(application, permit_type),
+        permit=_permit_summary(permit),
+        attachments=[_attachment(u) for u in uploads],
+        history=history or [],
     )
+
+
+async def application_read(
+    session: AsyncSession,
+    application: Application,
+    *,
+    clock: RequestClock,
+    with_history: bool = True,
+) -> ApplicationRead:
+    """The API view of ``application``, with its attachments and history unless told not to."""
+    business = await session.get(Business, application.business_id)
+    assert business is not None  # foreign key
+    permits = await _permits_of(session, [application.id])
+    return _build(
+        application,
+        business=business,
+        permit=permits.get(application.id),
+        clock=clock,
+        uploads=await uploads_of(session, application.id) if with_history else (),
+        history=await _history(session, application.id) if with_history else None,
+    )
+
+
+async def applications_read(
+    session: AsyncSession, applications: Sequence[Application], *, clock: RequestClock
+) -> list[ApplicationRead]:
+    """The API views of a page of applications, without history and attachments (two queries
+    for the whole page: businesses and permits)."""
+    businesses = await _businesses_of(session, applications)
+    permits = await _permits_of(session, [a.id for a in applications])
+    return [
+        _build(a, business=businesses[a.business_id], permit=permits.get(a.id), clock=clock)
+        for a in applications
+    ]
