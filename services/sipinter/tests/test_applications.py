@@ -472,3 +472,16 @@ async def test_history_grows_with_each_step(
     read = (await client.get(f"/v1/applications/{returned.id}", headers=ani)).json()
     assert [h["sequence"] for h in read["history"]] == [2, 3]
     assert await lifecycle_sequences(app, returned.registration_number or "") == [2, 3]
+
+
+async def test_a_repeated_create_with_the_same_idempotency_key_is_one_draft(
+    app: FastAPI, client: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    business = await make_business(app)
+    ani = {**tokens.citizen(ANI), "Idempotency-Key": str(ULID())}
+    first = await create(client, ani, business, description="Sekali")
+    again = await create(client, ani, business, description="Sekali")
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    async with app.state.runtime.session_factory() as session:
+        assert len((await session.execute(select(Application))).all()) == 1

@@ -109,7 +109,7 @@ def catalogue_entry(code: str) -> PermitType:
     """The permit type of the catalogue; 422 naming ``permit_type`` otherwise."""
     permit = permit_type(code)
     if permit is None:
-        message = "Not a permit type of the catalogue (GET /v1/catalogue)."
+        message = "Not a permit type of the catalogue (GET /v1/public/permit-types)."
         raise InvalidInput(message, errors=[_field_error("permit_type", message)])
     return permit
 
