@@ -57,9 +57,9 @@ async def count(app: FastAPI, model: Any, *where: Any) -> int:
 async def reload(app: FastAPI, application_id: str) -> Application:
     """The application as stored now."""
     async with app.state.runtime.session_factory() as session:
-        application = await session.get(Application, application_id)
-        assert application is not None
-        return application
+        application: Application | None = await session.get(Application, application_id)
+    assert application is not None
+    return application
 
 
 async def recommended(
