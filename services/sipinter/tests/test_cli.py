@@ -1,4 +1,4 @@
-"""``python -m cimahi_sipinter``: migrate (twice is a no-op) and seed (nothing yet)."""
+"""``python -m cimahi_sipinter``: migrate (twice is a no-op) and seed (the demo data)."""
 
 from __future__ import annotations
 

@@ -34,8 +34,14 @@ def migrate() -> None:
 
 @app.command()
 def seed() -> None:
-    """Nothing to seed yet: the permit catalogue is packaged data (kept so `cimahi seed` can call it)."""
-    typer.echo("sipinter: nothing to seed")
+    """Load the demo businesses, permits and applications (development only; idempotent; run
+    after migrate). The permit catalogue is packaged data: nothing to load for it."""
+    import asyncio
+
+    from cimahi_sipinter.demo import seed_demo
+
+    for line in asyncio.run(seed_demo(SipinterSettings())):
+        typer.echo(line)
 
 
 @app.command()
