@@ -104,7 +104,9 @@ def officer_step(*allowed: str) -> dict[str, int]:
     return expect(403, officer_other_area=404, **answers)
 
 
-APPLICANT_STEP = expect(200, other_citizen=404) | dict.fromkeys((*OFFICERS_OF_THE_AREA, "officer_other_area", "other_agency", "admin"), 403)
+APPLICANT_STEP = expect(200, other_citizen=404) | dict.fromkeys(
+    (*OFFICERS_OF_THE_AREA, "officer_other_area", "other_agency", "admin"), 403
+)
 """An applicant's step: any owner of the business; other citizens 404; officers and admins 403."""
 
 

@@ -120,9 +120,7 @@ def thresholds_of(days: Sequence[int]) -> list[int]:
     return sorted({d for d in days if d >= 0})
 
 
-def due_reminders_query(
-    clock: RequestClock, *, days_before: int, above: int
-) -> Select[Permit]:
+def due_reminders_query(clock: RequestClock, *, days_before: int, above: int) -> Select[Permit]:
     """Valid permits with more than ``above`` and at most ``days_before`` days left, not yet
     reminded at ``days_before``: ``days_before`` is the smallest threshold they have reached."""
     today = clock.today
