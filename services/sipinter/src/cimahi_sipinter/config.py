@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from fastapi import Depends
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
+from cimahi_shared.app import Runtime, RuntimeDep
 from cimahi_shared.settings import ServiceSettings
 
 
@@ -51,3 +55,19 @@ class SipinterSettings(ServiceSettings):
     upload_dir: str = "var/sipinter-uploads"
     upload_max_bytes: int = 5 * 1024 * 1024
     upload_max_image_pixels: int = 40_000_000
+
+
+def settings_of(runtime: Runtime) -> SipinterSettings:
+    """SIPINTER's settings, as the running service holds them."""
+    settings = runtime.settings
+    if not isinstance(settings, SipinterSettings):  # pragma: no cover - wiring error
+        raise TypeError("the runtime does not hold SipinterSettings")
+    return settings
+
+
+async def _settings_dependency(runtime: RuntimeDep) -> SipinterSettings:
+    return settings_of(runtime)
+
+
+SettingsDep = Annotated[SipinterSettings, Depends(_settings_dependency)]
+"""SIPINTER's settings as a FastAPI dependency."""

@@ -25,7 +25,12 @@ from cimahi_epbb.objects.router import NopPath, Staff, epbb_settings, no_store
 from cimahi_shared.app import Runtime, RuntimeDep, SessionDep
 from cimahi_shared.documents.masking import mask_name
 from cimahi_shared.identifiers import format_nop
-from cimahi_shared.ratelimit import SlidingWindowCounter, refuse_if_limited
+from cimahi_shared.ratelimit import (
+    SlidingWindowCounter,
+    client_address,
+    process_counter,
+    refuse_if_limited,
+)
 from cimahi_shared.regions import find_kelurahan
 
 router = APIRouter(tags=["bills"], dependencies=[Depends(no_store)])
@@ -43,22 +48,9 @@ BillIdPath = Annotated[str, Path(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$", descriptio
 
 
 def _public_limit(runtime: Runtime) -> SlidingWindowCounter:
-    extras = runtime.extras
-    counter = extras.get(PUBLIC_LIMIT_EXTRA)
-    if not isinstance(counter, SlidingWindowCounter):
-        settings = runtime.settings
-        limit = settings.public_inquiry_per_minute if isinstance(settings, EpbbSettings) else 30
-        counter = SlidingWindowCounter(limit=limit, window=60)
-        extras[PUBLIC_LIMIT_EXTRA] = counter
-    return counter
-
-
-def client_address(request: Request) -> str:
-    """The caller's address: the last X-Forwarded-For hop (the gateway appends the peer it saw)."""
-    forwarded = request.headers.get("x-forwarded-for")
-    if forwarded:
-        return forwarded.rsplit(",", 1)[-1].strip() or "unknown"
-    return request.client.host if request.client else "unknown"
+    settings = runtime.settings
+    limit = settings.public_inquiry_per_minute if isinstance(settings, EpbbSettings) else 30
+    return process_counter(runtime.extras, PUBLIC_LIMIT_EXTRA, limit=limit)
 
 
 @router.get(

@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from cimahi_shared.app import RuntimeDep, SessionDep
+from cimahi_shared.app import SessionDep
 from cimahi_shared.auth import Principal
 from cimahi_sipinter.access_log import DEFAULT_PURPOSE, PurposeHeader, log_reads
 from cimahi_sipinter.applications import service
@@ -28,7 +28,7 @@ from cimahi_sipinter.applications.views import application_read, applications_re
 from cimahi_sipinter.auth import Citizen, Reader
 from cimahi_sipinter.catalogue.schemas import Stage
 from cimahi_sipinter.clock import ClockDep
-from cimahi_sipinter.config import SipinterSettings
+from cimahi_sipinter.config import SettingsDep
 from cimahi_sipinter.models import Application
 
 
@@ -50,16 +50,6 @@ _STEP: dict[int | str, dict[str, Any]] = {
     409: {**_PROBLEM, "description": "Not possible in the application's status"},
     422: {**_PROBLEM, "description": "Invalid or incomplete (the field is named)"},
 }
-
-
-def settings_of(runtime: RuntimeDep) -> SipinterSettings:
-    """The service's settings."""
-    settings = runtime.settings
-    assert isinstance(settings, SipinterSettings)
-    return settings
-
-
-SettingsDep = Annotated[SipinterSettings, Depends(settings_of)]
 
 
 def _log(

@@ -11,7 +11,8 @@ from cimahi_shared.app import RuntimeDep
 from cimahi_shared.auth import Principal, require_roles
 from cimahi_shared.errors import PROBLEM_JSON
 from cimahi_sipinter.clock import ClockDep
-from cimahi_sipinter.deadlines.sweep import settings_of, sweep_once
+from cimahi_sipinter.config import settings_of
+from cimahi_sipinter.deadlines.sweep import sweep_once
 
 router = APIRouter(tags=["admin"])
 

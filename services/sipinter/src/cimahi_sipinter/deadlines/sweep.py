@@ -21,7 +21,7 @@ from cimahi_shared.app import Runtime
 from cimahi_shared.calendar import RequestClock, request_clock
 from cimahi_shared.db import create_engine, create_session_factory
 from cimahi_sipinter.clock import CALENDAR_EXTRA, CLOCK_EXTRA
-from cimahi_sipinter.config import SipinterSettings
+from cimahi_sipinter.config import SipinterSettings, settings_of
 from cimahi_sipinter.deadlines.service import flag_overdue, remind_expiring
 
 logger = logging.getLogger("cimahi.sipinter.sweep")
@@ -36,12 +36,6 @@ class SweepResult:
 
     deemed_approved: int
     reminders: int
-
-
-def settings_of(runtime: Runtime) -> SipinterSettings:
-    """SIPINTER's settings (the runtime's)."""
-    settings = runtime.settings
-    return settings if isinstance(settings, SipinterSettings) else SipinterSettings()
 
 
 def clock_of(extras: dict[str, object], settings: SipinterSettings) -> RequestClock:

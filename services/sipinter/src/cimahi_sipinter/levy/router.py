@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Request
 from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.errors import PROBLEM_JSON
 from cimahi_sipinter.clock import ClockDep
-from cimahi_sipinter.config import SipinterSettings
+from cimahi_sipinter.config import settings_of
 from cimahi_sipinter.levy import service
 from cimahi_sipinter.levy.schemas import LevyPaymentConfirmation, LevyPaymentRead
 
@@ -21,12 +21,6 @@ router = APIRouter(tags=["levy"])
 
 _PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 ChannelPath = Annotated[str, Path(min_length=1, max_length=32, description="e.g. bank-bjb")]
-
-
-def settings_of(runtime: RuntimeDep) -> SipinterSettings:
-    """SIPINTER's settings (the runtime's)."""
-    settings = runtime.settings
-    return settings if isinstance(settings, SipinterSettings) else SipinterSettings()
 
 
 @router.post(

@@ -21,7 +21,7 @@ from cimahi_sipinter.applications.schemas import ApplicationRead
 from cimahi_sipinter.applications.views import application_read
 from cimahi_sipinter.auth import Officer
 from cimahi_sipinter.clock import ClockDep
-from cimahi_sipinter.config import SipinterSettings
+from cimahi_sipinter.config import settings_of
 from cimahi_sipinter.models import Application
 from cimahi_sipinter.review import service
 from cimahi_sipinter.review.schemas import (
@@ -45,13 +45,6 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     422: {**_PROBLEM, "description": "Invalid input (the field is named)"},
 }
 PATH = "/v1/applications/{application_id}"
-
-
-def settings_of(runtime: RuntimeDep) -> SipinterSettings:
-    """The service's settings (the runtime holds them)."""
-    settings = runtime.settings
-    assert isinstance(settings, SipinterSettings)
-    return settings
 
 
 async def answer(
