@@ -67,3 +67,41 @@ class GatewaySettings(ServiceSettings):
     status_consumer_batch: int = 256
     # Time zone of the calendar dates in the status API's submitted_from / submitted_to filters.
     status_timezone: str = "Asia/Jakarta"
+
+    # --- integrations (events for integrators) ---
+    # Scope an integrator's machine client carries (its allowed event types are the integrator's).
+    integrator_scope: str = "events:subscribe"
+    # Webhook URLs resolving to loopback, private, link-local or otherwise internal addresses are
+    # refused; true only for development and tests (receivers on 127.0.0.1).
+    webhook_allow_private_targets: bool = False
+    # Seconds before a delivery attempt without an answer counts as failed.
+    webhook_timeout_seconds: float = 10.0
+    # Delays before each retry (seconds; +-20% jitter): about three days in all, as Standard
+    # Webhooks recommends. After the last one the delivery has failed for good.
+    webhook_retry_schedule: list[float] = Field(
+        default_factory=lambda: [
+            5,
+            300,
+            1800,
+            7200,
+            18000,
+            36000,
+            36000,
+            36000,
+            36000,
+            36000,
+            36000,
+            36000,
+        ]
+    )
+    # An endpoint failing without a single success for this long is disabled.
+    webhook_disable_after_seconds: float = 5 * 86_400
+    # How long the previous signing secret keeps signing after a rotation.
+    webhook_secret_overlap_seconds: int = 86_400
+    # Deliveries attempted at once by one gateway process, and how often the queue is polled.
+    webhook_concurrency: int = 16
+    webhook_poll_seconds: float = 1.0
+    # Server-Sent Events: comment line sent when idle, to keep proxies from closing the stream.
+    sse_heartbeat_seconds: float = 15.0
+    # Days an event stays in the gateway's event log (resumable stream, redelivery).
+    event_log_retention_days: int = 14
