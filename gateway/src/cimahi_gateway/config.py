@@ -80,18 +80,18 @@ class GatewaySettings(ServiceSettings):
     # Webhooks recommends. After the last one the delivery has failed for good.
     webhook_retry_schedule: list[float] = Field(
         default_factory=lambda: [
-            5,
-            300,
-            1800,
-            7200,
-            18000,
-            36000,
-            36000,
-            36000,
-            36000,
-            36000,
-            36000,
-            36000,
+            5.0,
+            300.0,
+            1800.0,
+            7200.0,
+            18000.0,
+            36000.0,
+            36000.0,
+            36000.0,
+            36000.0,
+            36000.0,
+            36000.0,
+            36000.0,
         ]
     )
     # An endpoint failing without a single success for this long is disabled.
