@@ -1,0 +1,1 @@
+"""Integrator clients: registered by admins, each a machine client with allowed event types."""

@@ -1,0 +1,1 @@
+"""Webhooks (Standard Webhooks): integrators' endpoints, signing secrets, the delivery queue."""
