@@ -355,6 +355,11 @@ def hash_client_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def new_client_secret() -> str:
+    """A fresh 256-bit client secret: shown to its owner once, stored only as its hash."""
+    return CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
 async def create_client(
     session: AsyncSession, *, client_id: str, name: str, scopes: list[str]
 ) -> tuple[MachineClient, str]:
@@ -374,7 +379,7 @@ async def create_client(
         raise InvalidInput("The client has invalid fields.", errors=errors)
     if await repository.find_client(session, client_id) is not None:
         raise Conflict("A client with this id already exists.")
-    secret = CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
+    secret = new_client_secret()
     client = MachineClient(
         id=str(ULID()),
         client_id=client_id,
