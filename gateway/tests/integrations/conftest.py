@@ -205,3 +205,57 @@ def make_event_fixture() -> Callable[..., CloudEvent]:
 def publish_fixture() -> Callable[[JetStreamContext, str, CloudEvent], Awaitable[bool]]:
     """``await publish(js, agency, event)`` -> whether JetStream saw a duplicate."""
     return publish
+
+
+SeedIntegrator = Callable[..., Awaitable[dict[str, Any]]]
+
+
+async def seed_integrator(gw: Gateway, allowed_events: list[str]) -> dict[str, Any]:
+    """An integrator written straight to the database (machine client + row), without the admin
+    API: ``{"id", "client_id", "client_secret", "allowed_events"}`` for ``gw.integrator_headers``."""
+    from ulid import ULID
+
+    from cimahi_gateway.integrations.models import Integrator
+    from cimahi_shared.db import utcnow
+
+    client_id = f"integrator-{uuid.uuid4().hex[:10]}"
+    async with gw.session() as session:
+        _, secret = await identity.create_client(
+            session, client_id=client_id, name=client_id, scopes=[gw.settings.integrator_scope]
+        )
+        integrator = Integrator(
+            id=str(ULID()),
+            name=client_id,
+            contact_email="integrasi@example.com",
+            client_id=client_id,
+            allowed_events=allowed_events,
+            created_at=utcnow(),
+            updated_at=utcnow(),
+        )
+        session.add(integrator)
+        await session.commit()
+    return {
+        "id": integrator.id,
+        "client_id": client_id,
+        "client_secret": secret,
+        "allowed_events": allowed_events,
+    }
+
+
+@pytest.fixture(name="seed_integrator")
+def seed_integrator_fixture() -> SeedIntegrator:
+    """``await seed_integrator(gw, allowed_events)`` -> an integrator made in the database."""
+    return seed_integrator
+
+
+@pytest.fixture
+def no_delivery_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gateways started in this test run without the webhook delivery worker (nothing is sent;
+    deliveries stay as the test leaves them). Use before ``start_gateway``."""
+    from cimahi_gateway.integrations.webhooks import delivery
+
+    async def nothing(runtime: Runtime) -> None:
+        return None
+
+    monkeypatch.setattr(delivery, "on_start", nothing)
+    monkeypatch.setattr(delivery, "on_stop", nothing)
