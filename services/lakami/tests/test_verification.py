@@ -360,7 +360,7 @@ class TestRevocation:
         assert domain["data"]["sequence"] == 5
         assert domain["data"]["agency_status"] == "approved"
         assert domain["data"]["letter_number"] == letter["letter_number"]
-        assert domain["data"]["note"] is None
+        assert "note" not in domain["data"]  # the reason stays in LAKAMI
         lifecycle = [
             e
             for e in events

@@ -8,10 +8,12 @@ from cimahi_dilandacinta.applications.router import router as applications_route
 from cimahi_dilandacinta.auth import AGENCY
 from cimahi_dilandacinta.config import DilandacintaSettings
 from cimahi_dilandacinta.documents.router import router as documents_router
+from cimahi_dilandacinta.events.catalogue import CATALOGUE
 from cimahi_dilandacinta.register.router import router as register_router
 from cimahi_dilandacinta.uploads.router import PATH as UPLOADS_PATH
 from cimahi_dilandacinta.uploads.router import router as uploads_router
 from cimahi_shared.app import create_service_app
+from cimahi_shared.events.catalogue import catalogue_router
 from cimahi_shared.uploads.http import install_local_storage, upload_body_limit
 
 DESCRIPTION = """DILANDACINTA of Kota Cimahi, run by Disdukcapil: the population register and
@@ -39,7 +41,13 @@ def create_app(settings: DilandacintaSettings | None = None) -> FastAPI:
         title="DILANDACINTA - administrasi kependudukan",
         description=DESCRIPTION,
         agency=AGENCY,
-        routers=[register_router, applications_router, documents_router, uploads_router],
+        routers=[
+            register_router,
+            applications_router,
+            documents_router,
+            uploads_router,
+            catalogue_router(CATALOGUE),
+        ],
         # Only the upload endpoint takes bodies above max_body_bytes.
         body_limits={("POST", UPLOADS_PATH): upload_body_limit(settings.upload_max_bytes)},
     )

@@ -10,6 +10,7 @@ from cimahi_lakami.complaints.router import admin_router as complaints_admin_rou
 from cimahi_lakami.complaints.router import public_router as complaints_public_router
 from cimahi_lakami.complaints.router import router as complaints_router
 from cimahi_lakami.config import LakamiSettings
+from cimahi_lakami.events.catalogue import CATALOGUE
 from cimahi_lakami.letters.router import router as letters_router
 from cimahi_lakami.open311.router import install_open311_errors
 from cimahi_lakami.open311.router import router as open311_router
@@ -18,6 +19,7 @@ from cimahi_lakami.uploads.router import router as uploads_router
 from cimahi_lakami.verification.router import public_router as verification_public_router
 from cimahi_lakami.verification.router import router as verification_router
 from cimahi_shared.app import create_service_app
+from cimahi_shared.events.catalogue import catalogue_router as events_catalogue_router
 from cimahi_shared.uploads.http import install_local_storage, upload_body_limit
 
 DESCRIPTION = """LAKAMI of Kota Cimahi, run by Diskominfo: kelurahan/kecamatan letters and complaints.
@@ -60,6 +62,7 @@ def create_app(settings: LakamiSettings | None = None) -> FastAPI:
         open311_router,
         verification_public_router,
         verification_router,
+        events_catalogue_router(CATALOGUE),
     ):
         app.include_router(router)
     install_open311_errors(app)

@@ -4,7 +4,9 @@ Every change of an application enqueues the platform's ``request.lifecycle.v1`` 
 unified status). The issuance also enqueues the domain events other services act on:
 ``id.go.cimahikota.dilandacinta.<entity>.<verb>.v1`` with ``entity.verb`` one of
 :data:`DOMAIN_EVENTS` (e.g. ``person.deceased``), subject = the opaque id of the person, family
-or document. No payload carries a NIK, a No. KK or a name: only ids, kelurahan codes and dates.
+or document. Every payload is validated against DILANDACINTA's
+:data:`~cimahi_dilandacinta.events.catalogue.CATALOGUE` before it is enqueued: no payload carries
+a NIK, a No. KK or a name, only ids, kelurahan codes and dates.
 """
 
 from __future__ import annotations
@@ -16,28 +18,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_dilandacinta.auth import AGENCY
+from cimahi_dilandacinta.events.catalogue import CATALOGUE
 from cimahi_dilandacinta.models import Application
-from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
-from cimahi_shared.events.lifecycle import (
-    LIFECYCLE_V1,
-    RequestLifecycleV1,
-    UnifiedStatus,
-    lifecycle_event,
-)
+from cimahi_shared.events.lifecycle import RequestLifecycleV1, UnifiedStatus
 from cimahi_shared.events.outbox import enqueue
 
-SOURCE = "/" + AGENCY
-DOMAIN_EVENTS = (
-    "person.born",
-    "person.deceased",
-    "person.moved_out",
-    "person.moved_in",
-    "person.updated",
-    "family.card_issued",
-    "family.dissolved",
-    "document.issued",
-)
-DOMAIN_SCHEMA_V1 = "https://api.cimahikota.go.id/schemas/dilandacinta/{name}/v1.json"
+LIFECYCLE = "request.lifecycle"
+DOMAIN_EVENTS = tuple(sorted(name for name in CATALOGUE.specs if name != LIFECYCLE))
 
 # Agency status -> the status a citizen sees in the unified list.
 UNIFIED: dict[str, UnifiedStatus] = {
@@ -67,7 +54,7 @@ def domain_event_type(name: str) -> str:
     """``id.go.cimahikota.dilandacinta.<name>.v1``."""
     if name not in DOMAIN_EVENTS:
         raise ValueError(f"unknown DILANDACINTA event {name!r}")
-    return f"{TYPE_PREFIX}{AGENCY}.{name}.v1"
+    return CATALOGUE.spec(name).type_for(AGENCY)
 
 
 def unified_status(agency_status: str) -> UnifiedStatus:
@@ -100,25 +87,33 @@ async def publish_lifecycle(
         due_at=application.due_at,
     )
     await session.flush()
-    await enqueue(
-        session,
-        lifecycle_event(source=SOURCE, payload=payload),
-        subject=nats_subject(AGENCY, LIFECYCLE_V1),
+    await _enqueue(
+        session, LIFECYCLE, subject=application.tracking_no, data=payload, time=occurred_at
     )
 
 
 async def publish_domain(
     session: AsyncSession, events: list[DomainEvent], *, occurred_at: datetime
 ) -> None:
-    """Enqueue register/document events (same transaction as the change)."""
+    """Enqueue register/document events (same transaction as the change).
+
+    Raises ``ValueError`` for an event the catalogue does not declare or whose data breaks its
+    schema (e.g. a field that is not in it): a programming error, before anything is enqueued.
+    """
     for event in events:
-        event_type = domain_event_type(event.name)
-        cloud = CloudEvent(
-            source=SOURCE,
-            type=event_type,
-            subject=event.subject,
-            time=occurred_at,
-            dataschema=DOMAIN_SCHEMA_V1.format(name=event.name.replace(".", "-")),
-            data={**event.data, "occurred_at": occurred_at.isoformat()},
-        )
-        await enqueue(session, cloud, subject=nats_subject(AGENCY, event_type))
+        domain_event_type(event.name)
+        data = {**event.data, "occurred_at": occurred_at}
+        await _enqueue(session, event.name, subject=event.subject, data=data, time=occurred_at)
+
+
+async def _enqueue(
+    session: AsyncSession,
+    name: str,
+    *,
+    subject: str,
+    data: dict[str, Any] | RequestLifecycleV1,
+    time: datetime,
+) -> None:
+    """Build a catalogued event (data validated) and add it to the outbox."""
+    cloud, nats_subject = CATALOGUE.event(name, subject=subject, data=data, time=time)
+    await enqueue(session, cloud, subject=nats_subject)

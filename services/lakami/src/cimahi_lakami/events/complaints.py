@@ -2,74 +2,34 @@
 
 Each change writes the domain event ``id.go.cimahikota.lakami.complaint.<verb>.v1`` and the
 platform's ``request.lifecycle.v1`` (``request_kind`` ``complaint.<category>``), so complaints
-appear in the citizen's unified request list. Neither carries a name, a contact, a description or
-a location: only the tracking number, the owner's opaque subject (also for anonymous complaints:
-the author must find them in their own list), the area and the status.
+appear in the citizen's unified request list. Both are built and validated by LAKAMI's
+:data:`~cimahi_lakami.events.catalogue.CATALOGUE`. The domain event carries no name, contact,
+description, location or account id: only the tracking number, the area, the category and the
+statuses (:class:`~cimahi_lakami.events.catalogue.ComplaintEventV1`). The lifecycle event also
+carries the owner's opaque subject (also for anonymous complaints: the author must find them in
+their own list) and the officer's public note.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_lakami.auth import AGENCY
+from cimahi_lakami.events.catalogue import CATALOGUE, COMPLAINT_EVENTS, ComplaintEventV1
 from cimahi_lakami.models import Complaint
-from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
-from cimahi_shared.events.lifecycle import (
-    LIFECYCLE_V1,
-    RequestLifecycleV1,
-    UnifiedStatus,
-    lifecycle_event,
-)
+from cimahi_shared.events.lifecycle import RequestLifecycleV1, UnifiedStatus
 from cimahi_shared.events.outbox import enqueue
 
-SOURCE = "/" + AGENCY
-COMPLAINT_SCHEMA_V1 = "https://api.cimahikota.go.id/schemas/lakami/complaint-event/v1.json"
-VERBS = (
-    "submitted",
-    "verified",
-    "forwarded",
-    "answered",
-    "not_authority",
-    "closed",
-    "archived",
-    "info_added",
-    "rated",
-    "reopened",
-)
+VERBS = tuple(COMPLAINT_EVENTS)
 
 
 def complaint_event_type(verb: str) -> str:
     """``id.go.cimahikota.lakami.complaint.<verb>.v1``."""
     if verb not in VERBS:
         raise ValueError(f"unknown complaint event verb {verb!r}")
-    return f"{TYPE_PREFIX}{AGENCY}.complaint.{verb}.v1"
-
-
-class ComplaintEventV1(BaseModel):
-    """Payload of every ``complaint.<verb>.v1`` event (no personal data beyond ``owner_sub``)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    tracking_no: str
-    category: str
-    complaint_type: str
-    kelurahan_code: str
-    kecamatan_code: str
-    owner_sub: str
-    anonymous: bool
-    public: bool
-    previous_status: str | None = Field(description="Agency status before the change")
-    agency_status: str
-    status: UnifiedStatus
-    sequence: int = Field(ge=1, description="Same counter as the lifecycle event of this change")
-    actor_role: str
-    responsible_agency: str | None = None
-    verify_due_at: datetime
-    answer_due_at: datetime
-    occurred_at: datetime
+    return CATALOGUE.spec(f"complaint.{verb}").type_for(AGENCY)
 
 
 async def publish_complaint_change(
@@ -89,14 +49,13 @@ async def publish_complaint_change(
     ``note`` goes only into the lifecycle event (it is the officer's word to the citizen); the
     citizen's own texts (added information, rating comments) are never passed here.
     """
-    event_type = complaint_event_type(verb)
+    complaint_event_type(verb)  # an unknown verb is a ValueError, as before
     payload = ComplaintEventV1(
         tracking_no=complaint.tracking_no,
         category=complaint.category_code,
         complaint_type=complaint.complaint_type,
         kelurahan_code=complaint.kelurahan_code,
         kecamatan_code=complaint.kecamatan_code,
-        owner_sub=complaint.owner_sub,
         anonymous=complaint.anonymous,
         public=complaint.public,
         previous_status=previous_status,
@@ -109,32 +68,24 @@ async def publish_complaint_change(
         answer_due_at=complaint.answer_due_at,
         occurred_at=occurred_at,
     )
-    domain = CloudEvent(
-        source=SOURCE,
-        type=event_type,
-        subject=complaint.tracking_no,
-        time=occurred_at,
-        dataschema=COMPLAINT_SCHEMA_V1,
-        data=payload.model_dump(mode="json"),
-    )
-    await enqueue(session, domain, subject=nats_subject(AGENCY, event_type))
     due_at = complaint.verify_due_at if complaint.status == "submitted" else complaint.answer_due_at
-    lifecycle = lifecycle_event(
-        source=SOURCE,
-        payload=RequestLifecycleV1(
-            tracking_no=complaint.tracking_no,
-            agency=AGENCY,
-            request_kind=f"complaint.{complaint.category_code}",
-            title=title,
-            owner_sub=complaint.owner_sub,
-            area=complaint.kelurahan_code,
-            agency_status=complaint.status,
-            status=status,
-            note=note,
-            occurred_at=occurred_at,
-            sequence=complaint.sequence,
-            submitted_at=complaint.submitted_at,
-            due_at=due_at,
-        ),
+    lifecycle = RequestLifecycleV1(
+        tracking_no=complaint.tracking_no,
+        agency=AGENCY,
+        request_kind=f"complaint.{complaint.category_code}",
+        title=title,
+        owner_sub=complaint.owner_sub,
+        area=complaint.kelurahan_code,
+        agency_status=complaint.status,
+        status=status,
+        note=note,
+        occurred_at=occurred_at,
+        sequence=complaint.sequence,
+        submitted_at=complaint.submitted_at,
+        due_at=due_at,
     )
-    await enqueue(session, lifecycle, subject=nats_subject(AGENCY, LIFECYCLE_V1))
+    for name, data in ((f"complaint.{verb}", payload), ("request.lifecycle", lifecycle)):
+        cloud, subject = CATALOGUE.event(
+            name, subject=complaint.tracking_no, data=data, time=occurred_at
+        )
+        await enqueue(session, cloud, subject=subject)

@@ -1,85 +1,44 @@
 """Events of a letter request, enqueued in the outbox inside the transaction of the change.
 
 Each change writes two events: the domain event ``id.go.cimahikota.lakami.letter_request.<verb>.v1``
-(LAKAMI's own contract) and the platform's ``request.lifecycle.v1``. Neither carries a NIK, a
-No. KK or a name: only the tracking number, the owner's opaque subject, the area, the level and
-the status. The kelurahan's approval of a two-level request writes two changes: ``approved``
-(level kelurahan) and ``forwarded`` (level kecamatan, status ``submitted``), both ``in_process``.
+(LAKAMI's own contract) and the platform's ``request.lifecycle.v1``, both built and validated by
+LAKAMI's :data:`~cimahi_lakami.events.catalogue.CATALOGUE`. Neither carries a NIK, a No. KK or a
+name; the domain event carries no account id and no officer's note either (the citizen reads the
+note in the lifecycle event): only the tracking number, the area, the level and the statuses
+(:class:`~cimahi_lakami.events.catalogue.LetterRequestEventV1`). The kelurahan's approval of a
+two-level request writes two changes: ``approved`` (level kelurahan) and ``forwarded`` (level
+kecamatan, status ``submitted``), both ``in_process``.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_lakami.auth import AGENCY
+from cimahi_lakami.events.catalogue import CATALOGUE, LETTER_REQUEST_EVENTS, LetterRequestEventV1
 from cimahi_lakami.letters.repository import RequestView
 from cimahi_lakami.models import LetterRequest
 from cimahi_shared.db import utcnow
-from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
-from cimahi_shared.events.lifecycle import (
-    LIFECYCLE_V1,
-    RequestLifecycleV1,
-    UnifiedStatus,
-    lifecycle_event,
-)
+from cimahi_shared.events.envelope import CloudEvent
+from cimahi_shared.events.lifecycle import RequestLifecycleV1, UnifiedStatus
 from cimahi_shared.events.tables import outbox
 
-SOURCE = "/" + AGENCY
-LETTER_REQUEST_SCHEMA_V1 = (
-    "https://api.cimahikota.go.id/schemas/lakami/letter-request-event/v1.json"
-)
-VERBS = (
-    "submitted",
-    "verified",
-    "processed",
-    "approved",
-    "rejected",
-    "returned",
-    "resubmitted",
-    "cancelled",
-    "forwarded",
-    "revoked",
-)
+VERBS = tuple(LETTER_REQUEST_EVENTS)
 
 
 def letter_request_event_type(verb: str) -> str:
     """``id.go.cimahikota.lakami.letter_request.<verb>.v1``."""
     if verb not in VERBS:
         raise ValueError(f"unknown letter request event verb {verb!r}")
-    return f"{TYPE_PREFIX}{AGENCY}.letter_request.{verb}.v1"
-
-
-class LetterRequestEventV1(BaseModel):
-    """Payload of every ``letter_request.<verb>.v1`` event (no personal data beyond ``owner_sub``)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    tracking_no: str
-    letter_type: str = Field(description="Catalogue code, e.g. 'domisili'")
-    kelurahan_code: str
-    kecamatan_code: str | None = None
-    level: str = Field(
-        default="kelurahan", description="Level of ``agency_status``: kelurahan or kecamatan"
-    )
-    owner_sub: str
-    previous_status: str | None = Field(description="Agency status before the change")
-    agency_status: str
-    status: UnifiedStatus
-    sequence: int = Field(ge=1, description="Same counter as the lifecycle event of this change")
-    actor_role: str
-    note: str | None = None
-    letter_number: str | None = None
-    issued_on: date | None = None
-    occurred_at: datetime
+    return CATALOGUE.spec(f"letter_request.{verb}").type_for(AGENCY)
 
 
 class _Same:
-    """Marker: the lifecycle event's note is the domain event's."""
+    """Marker: the lifecycle event's note is the ``note`` of the change."""
 
 
 _SAME = _Same()
@@ -161,54 +120,42 @@ def letter_change_events(
 ) -> list[tuple[CloudEvent, str]]:
     """The domain event and the lifecycle event of one change, with their NATS subjects.
 
-    ``lifecycle_note`` (default: ``note``) is what the citizen's request list shows, when it
-    must differ from the domain event's note (a revocation's reason stays in LAKAMI).
+    ``note`` (the officer's word to the citizen) goes only into the lifecycle event, never into
+    the domain event; ``lifecycle_note`` replaces it when the citizen's request list must show
+    something else (a revocation's reason stays in LAKAMI: a fixed note is shown).
     """
-    event_type = letter_request_event_type(verb)
+    letter_request_event_type(verb)  # an unknown verb is a ValueError, as before
     payload = LetterRequestEventV1(
         tracking_no=request.tracking_no,
         letter_type=request.letter_type_code,
         kelurahan_code=request.kelurahan_code,
         kecamatan_code=request.kecamatan_code,
         level=request.level,
-        owner_sub=request.owner_sub,
         previous_status=previous_status,
         agency_status=request.status,
         status=status,
         sequence=request.sequence,
         actor_role=actor_role,
-        note=note,
         letter_number=request.letter_number,
         issued_on=request.issued_on,
         occurred_at=occurred_at,
     )
-    domain = CloudEvent(
-        source=SOURCE,
-        type=event_type,
-        subject=request.tracking_no,
-        time=occurred_at,
-        dataschema=LETTER_REQUEST_SCHEMA_V1,
-        data=payload.model_dump(mode="json"),
-    )
-    lifecycle = lifecycle_event(
-        source=SOURCE,
-        payload=RequestLifecycleV1(
-            tracking_no=request.tracking_no,
-            agency=AGENCY,
-            request_kind=f"letter.{request.letter_type_code}",
-            title=title,
-            owner_sub=request.owner_sub,
-            area=request.kelurahan_code,
-            agency_status=request.status,
-            status=status,
-            note=note if isinstance(lifecycle_note, _Same) else lifecycle_note,
-            occurred_at=occurred_at,
-            sequence=request.sequence,
-            submitted_at=request.submitted_at,
-            due_at=request.due_at,
-        ),
+    lifecycle = RequestLifecycleV1(
+        tracking_no=request.tracking_no,
+        agency=AGENCY,
+        request_kind=f"letter.{request.letter_type_code}",
+        title=title,
+        owner_sub=request.owner_sub,
+        area=request.kelurahan_code,
+        agency_status=request.status,
+        status=status,
+        note=note if isinstance(lifecycle_note, _Same) else lifecycle_note,
+        occurred_at=occurred_at,
+        sequence=request.sequence,
+        submitted_at=request.submitted_at,
+        due_at=request.due_at,
     )
     return [
-        (domain, nats_subject(AGENCY, event_type)),
-        (lifecycle, nats_subject(AGENCY, LIFECYCLE_V1)),
+        CATALOGUE.event(name, subject=request.tracking_no, data=data, time=occurred_at)
+        for name, data in ((f"letter_request.{verb}", payload), ("request.lifecycle", lifecycle))
     ]
