@@ -7,12 +7,14 @@ from fastapi import FastAPI
 from cimahi_epbb.auth import AGENCY
 from cimahi_epbb.bills.router import router as bills_router
 from cimahi_epbb.config import EpbbSettings
+from cimahi_epbb.events.catalogue import CATALOGUE
 from cimahi_epbb.objects.router import router as objects_router
 from cimahi_epbb.payments.router import router as payments_router
 from cimahi_epbb.reconciliation.router import router as reconciliation_router
 from cimahi_epbb.requests.router import router as requests_router
 from cimahi_epbb.rules.router import router as rules_router
 from cimahi_shared.app import create_service_app
+from cimahi_shared.events.catalogue import catalogue_router
 
 DESCRIPTION = """E-PBB of Kota Cimahi, run by Bapenda: the property tax (PBB-P2).
 
@@ -47,5 +49,6 @@ def create_app(settings: EpbbSettings | None = None) -> FastAPI:
             payments_router,
             reconciliation_router,
             requests_router,
+            catalogue_router(CATALOGUE),
         ],
     )

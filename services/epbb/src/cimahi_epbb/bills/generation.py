@@ -38,14 +38,12 @@ from ulid import ULID
 
 from cimahi_epbb.auth import AGENCY
 from cimahi_epbb.bills.formula import ObjectFacts, UnknownValueClass, assess
+from cimahi_epbb.events.catalogue import CATALOGUE, BillsGeneratedV1, publish
 from cimahi_epbb.models import Bill, TaxObject
 from cimahi_epbb.rules.schema import TaxYearRules
 from cimahi_epbb.rules.service import rules_for
-from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
-from cimahi_shared.events.outbox import enqueue
 
-GENERATED_V1 = f"{TYPE_PREFIX}{AGENCY}.bills.generated.v1"
-GENERATED_SCHEMA = "https://api.cimahikota.go.id/schemas/epbb/bills.generated/v1.json"
+GENERATED_V1 = CATALOGUE.spec("bills.generated").type_for(AGENCY)
 READ_BATCH = 10_000
 INSERT_CHUNK = 5_000
 
@@ -358,23 +356,13 @@ async def generate_bills(
         # Bills a concurrent run inserted first were not created by this one.
         existing += (total - existing - skipped) - created
         if created:
-            await enqueue(
-                session,
-                CloudEvent(
-                    source="/" + AGENCY,
-                    type=GENERATED_V1,
-                    subject=str(tax_year),
-                    time=now,
-                    dataschema=GENERATED_SCHEMA,
-                    data={
-                        "tax_year": tax_year,
-                        "rules_version": in_force.version,
-                        "created": created,
-                        "total_principal": total_principal,
-                    },
-                ),
-                subject=nats_subject(AGENCY, GENERATED_V1),
+            data = BillsGeneratedV1(
+                tax_year=tax_year,
+                rules_version=in_force.version,
+                created=created,
+                total_principal=total_principal,
             )
+            await publish(session, "bills.generated", subject=str(tax_year), data=data, time=now)
     return GenerationResult(
         tax_year=tax_year,
         rules_version=in_force.version,

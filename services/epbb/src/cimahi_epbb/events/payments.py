@@ -1,8 +1,10 @@
 """Events of a confirmed payment (enqueued in the confirming transaction, through the outbox).
 
-* ``id.go.cimahikota.epbb.payment.received.v1`` (subject = the NTPD), for integrators (the
-  city's treasury, dashboards): ``{ntpd, channel, amount, paid_at, bills: [{nop, tax_year,
-  sppt_number, amount}]}``. No name, no NIK: a NOP identifies a property, not a person.
+* ``id.go.cimahikota.epbb.payment.received.v1`` (subject = the NTPD), for integrators (banks,
+  the city's treasury, dashboards): ``{ntpd, channel, amount, paid_at, bills: [{nop, tax_year,
+  sppt_number, amount}]}`` (:class:`~cimahi_epbb.events.catalogue.PaymentReceivedV1`). No name,
+  no NIK: a NOP identifies a property, not a person; the NOP and the amounts are what a bank
+  needs to reconcile.
 * When the object is linked to a citizen's account, the platform's ``request.lifecycle.v1``
   so the payment shows in the citizen's unified request list as a completed item: tracking_no
   ``PBB-<ntpd>``, request_kind ``payment.pbb``, status ``completed``, sequence 1, area = the
@@ -17,19 +19,17 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_epbb.auth import AGENCY
-from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
-from cimahi_shared.events.lifecycle import (
-    LIFECYCLE_V1,
-    RequestLifecycleV1,
-    UnifiedStatus,
-    lifecycle_event,
+from cimahi_epbb.events.catalogue import (
+    CATALOGUE,
+    PaidBillV1,
+    PaymentReceivedV1,
+    publish,
+    publish_lifecycle,
 )
-from cimahi_shared.events.outbox import enqueue
+from cimahi_shared.events.lifecycle import RequestLifecycleV1, UnifiedStatus
 from cimahi_shared.identifiers import format_nop
 
-SOURCE = "/" + AGENCY
-PAYMENT_RECEIVED_V1 = f"{TYPE_PREFIX}{AGENCY}.payment.received.v1"
-PAYMENT_RECEIVED_SCHEMA_V1 = "https://api.cimahikota.go.id/schemas/epbb/payment-received/v1.json"
+PAYMENT_RECEIVED_V1 = CATALOGUE.spec("payment.received").type_for(AGENCY)
 PAYMENT_KIND = "payment.pbb"
 TRACKING_PREFIX = "PBB-"
 
@@ -51,30 +51,22 @@ async def publish_payment_received(
     occurred_at: datetime,
 ) -> None:
     """Enqueue ``epbb.payment.received.v1`` (same transaction as the payment)."""
-    data = {
-        "ntpd": ntpd,
-        "channel": channel,
-        "amount": amount,
-        "paid_at": paid_at.isoformat(),
-        "bills": [
-            {
-                "nop": b["nop"],
-                "tax_year": b["tax_year"],
-                "sppt_number": b["sppt_number"],
-                "amount": b["amount"],
-            }
+    data = PaymentReceivedV1(
+        ntpd=ntpd,
+        channel=channel,
+        amount=amount,
+        paid_at=paid_at,
+        bills=[
+            PaidBillV1(
+                nop=b["nop"],
+                tax_year=b["tax_year"],
+                sppt_number=b["sppt_number"],
+                amount=b["amount"],
+            )
             for b in bills
         ],
-    }
-    event = CloudEvent(
-        source=SOURCE,
-        type=PAYMENT_RECEIVED_V1,
-        subject=ntpd,
-        time=occurred_at,
-        dataschema=PAYMENT_RECEIVED_SCHEMA_V1,
-        data=data,
     )
-    await enqueue(session, event, subject=nats_subject(AGENCY, PAYMENT_RECEIVED_V1))
+    await publish(session, "payment.received", subject=ntpd, data=data, time=occurred_at)
 
 
 async def publish_payment_lifecycle(
@@ -103,8 +95,4 @@ async def publish_payment_lifecycle(
         sequence=1,
         submitted_at=paid_at,
     )
-    await enqueue(
-        session,
-        lifecycle_event(source=SOURCE, payload=payload),
-        subject=nats_subject(AGENCY, LIFECYCLE_V1),
-    )
+    await publish_lifecycle(session, payload)

@@ -2,8 +2,10 @@
 
 Every change publishes the platform's ``request.lifecycle.v1`` (the citizen's unified request
 list) and a domain event ``id.go.cimahikota.epbb.taxpayer_request.<verb>.v1`` with ``verb`` one
-of :data:`VERBS`, subject = the tracking number. No payload carries a NIK or a name: ids, the
-NOP, the kelurahan code, the tax year, statuses and, once decided, the amounts.
+of :data:`VERBS`, subject = the tracking number. No domain payload carries a NIK, a name or an
+officer's note: ids, the NOP, the kelurahan code, the tax year, statuses and, once decided, the
+amounts and the names of the changed fields
+(:class:`~cimahi_epbb.events.catalogue.TaxpayerRequestV1`).
 """
 
 from __future__ import annotations
@@ -14,22 +16,20 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_epbb.auth import AGENCY
+from cimahi_epbb.events.catalogue import CATALOGUE, REQUEST_VERBS, publish_lifecycle
+from cimahi_epbb.events.catalogue import publish as publish_event
 from cimahi_epbb.models import TaxpayerRequest
 from cimahi_epbb.requests.kinds import REQUEST_KIND, UNIFIED
-from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
-from cimahi_shared.events.lifecycle import LIFECYCLE_V1, RequestLifecycleV1, lifecycle_event
-from cimahi_shared.events.outbox import enqueue
+from cimahi_shared.events.lifecycle import RequestLifecycleV1
 
-SOURCE = "/" + AGENCY
-VERBS = ("submitted", "verified", "returned", "resubmitted", "approved", "rejected", "cancelled")
-DOMAIN_SCHEMA_V1 = "https://api.cimahikota.go.id/schemas/epbb/taxpayer-request-{verb}/v1.json"
+VERBS = REQUEST_VERBS
 
 
 def domain_event_type(verb: str) -> str:
     """``id.go.cimahikota.epbb.taxpayer_request.<verb>.v1``."""
     if verb not in VERBS:
         raise ValueError(f"unknown taxpayer request event {verb!r}")
-    return f"{TYPE_PREFIX}{AGENCY}.taxpayer_request.{verb}.v1"
+    return CATALOGUE.spec(f"taxpayer_request.{verb}").type_for(AGENCY)
 
 
 def domain_data(request: TaxpayerRequest) -> dict[str, Any]:
@@ -64,15 +64,6 @@ async def publish(
     occurred_at: datetime,
 ) -> None:
     """Enqueue the domain event of ``verb`` and the lifecycle event of the request's state."""
-    event_type = domain_event_type(verb)
-    domain = CloudEvent(
-        source=SOURCE,
-        type=event_type,
-        subject=request.tracking_no,
-        time=occurred_at,
-        dataschema=DOMAIN_SCHEMA_V1.format(verb=verb),
-        data={**domain_data(request), "occurred_at": occurred_at.isoformat()},
-    )
     payload = RequestLifecycleV1(
         tracking_no=request.tracking_no,
         agency=AGENCY,
@@ -89,9 +80,11 @@ async def publish(
         due_at=request.due_at,
     )
     await session.flush()
-    await enqueue(session, domain, subject=nats_subject(AGENCY, event_type))
-    await enqueue(
+    await publish_event(
         session,
-        lifecycle_event(source=SOURCE, payload=payload),
-        subject=nats_subject(AGENCY, LIFECYCLE_V1),
+        f"taxpayer_request.{verb}",
+        subject=request.tracking_no,
+        data={**domain_data(request), "occurred_at": occurred_at},
+        time=occurred_at,
     )
+    await publish_lifecycle(session, payload)
