@@ -25,6 +25,7 @@ from ulid import ULID
 
 from cimahi_gateway.config import GatewaySettings
 from cimahi_gateway.db import Base
+from cimahi_gateway.integrations.eventlog import new_events_signal
 from cimahi_gateway.integrations.models import (
     Delivery,
     DeliveryAttempt,
@@ -456,15 +457,17 @@ async def test_an_expired_lease_makes_the_delivery_due_again_and_the_stale_answe
     assert len(await env.attempts(delivery_id)) == 2  # both attempts are in the log
 
 
-async def test_the_background_worker_wakes_on_redelivery_and_logs_it_manual(
+async def test_the_background_worker_wakes_on_new_events_and_on_redelivery(
     make_env: MakeEnv, receiver: WebhookReceiver
 ) -> None:
     env = await make_env(webhook_poll_seconds=30)  # only a wake-up can make it send in time
     endpoint_id, secret = await env.endpoint(receiver.url)
-    delivery_id, _ = await env.delivery(endpoint_id)
-    env.clock.now = utcnow()  # the running worker uses the real clock
     await worker_module.on_start(env.runtime)
     try:
+        await asyncio.sleep(0.2)  # its first round found nothing: it sleeps until woken
+        env.clock.now = utcnow()  # the running worker uses the real clock
+        delivery_id, _ = await env.delivery(endpoint_id)
+        new_events_signal(env.runtime).notify()  # as the event log does after storing events
         assert await asyncio.to_thread(receiver.wait_for, lambda got: len(got) == 1, 5)
         async with env.runtime.session_factory() as session:
             delivery = await session.get(Delivery, delivery_id)

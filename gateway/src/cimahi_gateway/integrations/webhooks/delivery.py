@@ -33,8 +33,8 @@ and several gateway replicas can share the queue:
      delay; when the endpoint has been failing for longer than
      ``webhook_disable_after_seconds`` it is disabled and its pending deliveries held.
 
-The worker wakes when the event log stores new events or a delivery is redelivered (in this
-process), and polls every ``webhook_poll_seconds`` for the rest (retries falling due, other
+The worker wakes when the event log stores new events (``eventlog.new_events_signal``) or a
+delivery is redelivered (in this process), and polls every ``webhook_poll_seconds`` for the rest (retries falling due, other
 replicas' events). Logs name deliveries and endpoints by id only: URLs can carry tokens and
 events personal data.
 """
@@ -61,6 +61,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from ulid import ULID
 
 from cimahi_gateway.config import GatewaySettings
+from cimahi_gateway.integrations.eventlog import NewEventsSignal, new_events_signal
 from cimahi_gateway.integrations.models import (
     Delivery,
     DeliveryAttempt,
@@ -292,8 +293,10 @@ class DeliveryWorker:
         clock: Clock = utcnow,
         rng: random.Random | None = None,
         resolver: ssrf.Resolver | None = None,
+        signal: NewEventsSignal | None = None,
     ) -> None:
         self.factory = session_factory
+        self.signal = signal  # the event log's: new events (and so deliveries) were stored
         self.settings = settings
         self.pii = pii
         self.client = client
@@ -407,6 +410,7 @@ class DeliveryWorker:
     async def _loop(self) -> None:
         while not self._stopping:
             self._wake.clear()
+            seen = self.signal.snapshot() if self.signal else None  # before reading the queue
             try:
                 sent = await self.run_once()
             except Exception:  # the database away for a moment: try again at the next poll
@@ -414,8 +418,21 @@ class DeliveryWorker:
                 sent = 0
             if sent >= self.batch_size or self._stopping:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.webhook_poll_seconds)
+            await self._idle(seen)
+
+    async def _idle(self, seen: asyncio.Event | None) -> None:
+        """Until woken (redelivery, new events since ``seen``) or the next poll."""
+        waits = [asyncio.ensure_future(self._wake.wait())]
+        if seen is not None:
+            waits.append(asyncio.ensure_future(seen.wait()))
+        try:
+            await asyncio.wait(
+                waits, timeout=self.settings.webhook_poll_seconds, return_when="FIRST_COMPLETED"
+            )
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
 
     def start(self) -> None:
         """Run in the background until :meth:`stop`."""
@@ -604,7 +621,12 @@ async def on_start(runtime: Runtime) -> None:
 
     client = new_client(runtime.settings)
     worker = DeliveryWorker(
-        runtime.session_factory, runtime.settings, runtime.pii, client, resolver=resolve
+        runtime.session_factory,
+        runtime.settings,
+        runtime.pii,
+        client,
+        resolver=resolve,
+        signal=new_events_signal(runtime),
     )
     runtime.extras[WORKER_KEY] = worker
     worker.start()
