@@ -150,6 +150,36 @@ def create_client(
     )
 
 
+@app.command("nats-account")
+def nats_account(
+    client_id: Annotated[str, typer.Argument(help="The integrator's machine client id")],
+    new_password: Annotated[
+        bool, typer.Option(help="Also generate its NATS password (printed once, on stderr)")
+    ] = False,
+) -> None:
+    """Print a registered integrator's NATS account for deploy/nats/integrators.conf."""
+    from cimahi_gateway.integrations import nats_access
+    from cimahi_shared.errors import ProblemError
+
+    settings = GatewaySettings()
+    try:
+        integrator = _with_session(
+            settings, lambda s, _pii: nats_access.active_integrator(s, client_id)
+        )
+        snippet = nats_access.account_config(integrator)
+    except ProblemError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(snippet, nl=False)
+    if new_password:
+        typer.echo(
+            f"# nats-server environment: {nats_access.password_variable(integrator)}="
+            f"{nats_access.new_password()}\n# (give the integrator this password for user "
+            f"{client_id}; it is not shown again)",
+            err=True,
+        )
+
+
 @app.command()
 def run(
     var_dir: Annotated[
