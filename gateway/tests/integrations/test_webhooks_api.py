@@ -99,7 +99,13 @@ async def test_subscriptions_stay_within_what_the_integrator_may_see(
     assert fields == ["event_types[1]", "event_types[2]", "agencies[1]"]
     # epbb.> overlaps epbb.payment.* (fan-out then delivers only payments): accepted.
     narrowed = {"url": bad["url"], "event_types": ["*.payment.received"], "agencies": ["epbb"]}
-    assert (await gw.client.post(API, json=narrowed, headers=city)).status_code == 201
+    accepted = await gw.client.post(API, json=narrowed, headers=city)
+    assert accepted.status_code == 201
+    path = f"{API}/{accepted.json()['id']}"
+    widened = {"event_types": ["epbb.payment.*", "sipinter.>"], "agencies": ["nope"]}
+    patched = await gw.client.patch(path, json=widened, headers=city)
+    assert patched.status_code == 422
+    assert [e["field"] for e in patched.json()["errors"]] == ["event_types[1]", "agencies[0]"]
     missing = await gw.client.post(API, json={"url": bad["url"]}, headers=city)
     assert missing.status_code == 422
     assert missing.json()["errors"][0]["field"] == "event_types"

@@ -34,7 +34,7 @@ from cimahi_gateway.integrations.models import (
     Integrator,
     WebhookEndpoint,
 )
-from cimahi_gateway.integrations.webhooks import secrets, ssrf
+from cimahi_gateway.integrations.webhooks import delivery, secrets, ssrf
 from cimahi_gateway.integrations.webhooks.fanout import ACTIVE, HELD, PENDING
 from cimahi_gateway.integrations.webhooks.schemas import (
     DeliveryQuery,
@@ -203,11 +203,15 @@ async def update_endpoint(
     for name in ("url", "event_types"):
         if name in given and getattr(data, name) is None:
             raise InvalidInput(f"Invalid: {name}", errors=[_field_error(name, "must not be null")])
+    # Only what changes is checked: an admin may have narrowed the integrator since.
+    validate_subscription(
+        integrator,
+        gateway_settings(runtime),
+        event_types=data.event_types or [],
+        agencies=data.agencies if "agencies" in given else None,
+    )
     event_types = data.event_types if data.event_types is not None else endpoint.event_types
     agencies = data.agencies if "agencies" in given else endpoint.agencies
-    validate_subscription(
-        integrator, gateway_settings(runtime), event_types=event_types, agencies=agencies
-    )
     if data.url is not None and data.url != endpoint.url:
         await check_target(runtime, data.url)
         endpoint.url = data.url
@@ -261,6 +265,7 @@ async def enable_endpoint(
         .values(status=PENDING, next_attempt_at=now)
     )
     await session.flush()
+    delivery.wake_after_commit(session)  # the released deliveries go out now, not at next poll
     return endpoint
 
 
