@@ -281,5 +281,25 @@ def print_banner(sup: Supervisor, plan: PlatformPlan) -> None:
     sup.say("\n".join(lines))
 
 
+@app.command("events-doc")
+def events_doc(
+    output: Annotated[Path, typer.Option(help="The page to update")] = Path("docs/events.md"),
+    check: Annotated[bool, typer.Option(help="Only check that it is current")] = False,
+) -> None:
+    """Regenerate the event catalogue of docs/events.md from the running services' catalogues."""
+    from cimahi_gateway.integrations import asyncapi
+
+    merged = asyncio.run(asyncapi.events_doc_from_upstreams(GatewaySettings()))
+    if merged.missing:
+        for missing in merged.missing:
+            typer.echo(f"error: {missing.agency}: {missing.reason}", err=True)
+        raise typer.Exit(1)
+    current = asyncapi.write_events_doc(output, merged, check=check)
+    if check and not current:
+        typer.echo(f"{output} is out of date: run `cimahi events-doc`", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"{output} is current" if current else f"{output} updated")
+
+
 if __name__ == "__main__":
     app()

@@ -574,9 +574,9 @@ def _field_rows(
             yield from _field_rows(inner, defs, personal, f"{path}{suffix}.", depth + 1)
 
 
-def _event_section(event: CatalogueEvent) -> list[str]:
+def _event_section(event: CatalogueEvent, seen: dict[bytes, str]) -> list[str]:
+    """An event's heading, summary and data fields (a data schema already shown is referred to)."""
     schema = event.data_schema
-    defs = schema.get("$defs", {})
     lines = [
         f"#### `{event.key}`",
         "",
@@ -584,15 +584,22 @@ def _event_section(event: CatalogueEvent) -> list[str]:
         f"`dataschema`: `{event.dataschema}`.",
         "",
     ]
-    rows = list(_field_rows(schema, defs, event.personal_data))
+    fingerprint = orjson.dumps([schema, event.personal_data], option=orjson.OPT_SORT_KEYS)
+    if fingerprint in seen:
+        return [*lines, f"Data: as [`{seen[fingerprint]}`](#{_anchor(seen[fingerprint])}).", ""]
+    seen[fingerprint] = event.key
+    rows = list(_field_rows(schema, schema.get("$defs", {}), event.personal_data))
     if rows:
-        lines += ["| data field | type | required | notes |", "|---|---|---|---|", *rows, ""]
-    else:
-        lines += ["No data fields.", ""]
-    return lines
+        return [*lines, "| data field | type | required | notes |", "|---|---|---|---|", *rows, ""]
+    return [*lines, "No data fields.", ""]
 
 
-def _agency_section(agency: AgencyCatalogue) -> list[str]:
+def _anchor(key: str) -> str:
+    """The GitHub anchor of a ``#### `key``` heading (dots and backticks dropped)."""
+    return re.sub(r"[^a-z0-9_ -]", "", key.lower()).replace(" ", "-")
+
+
+def _agency_section(agency: AgencyCatalogue, seen: dict[bytes, str]) -> list[str]:
     code = agency.agency
     lines = [
         f"### `{code}` (stream `{stream_name(code)}`, subjects `cimahi.{code}.>`)",
@@ -606,7 +613,7 @@ def _agency_section(agency: AgencyCatalogue) -> list[str]:
     ]
     lines.append("")
     for event in agency.events:
-        lines += _event_section(event)
+        lines += _event_section(event, seen)
     return lines
 
 
@@ -631,8 +638,9 @@ def events_markdown(merged: MergedCatalogue) -> str:
     ]
     for missing in merged.missing:
         lines += [f"**Missing**: `{missing.agency}` ({_cell(missing.reason)}).", ""]
+    seen: dict[bytes, str] = {}
     for agency in merged.agencies:
-        lines += _agency_section(agency)
+        lines += _agency_section(agency, seen)
     lines.append(DOC_END)
     return "\n".join(lines) + "\n"
 
