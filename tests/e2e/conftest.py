@@ -31,6 +31,16 @@ from cimahi_shared.testing.fixtures import require_postgres
 from cimahi_shared.testing.postgres import throwaway_database
 from cimahi_shared.testing.processes import free_port
 
+# Webhook receivers of the tests listen on 127.0.0.1, and outages there last seconds, not days:
+# short retries (about 25 s in all), a short attempt timeout (so a lease left by a killed
+# gateway ends within 7 s) and a quick poll. Only webhook deliveries read these settings.
+WEBHOOK_TEST_ENV = {
+    "GATEWAY_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
+    "GATEWAY_WEBHOOK_RETRY_SCHEDULE": "[0.2, 0.5, 1, 1, 2, 2, 3, 3, 5, 5]",
+    "GATEWAY_WEBHOOK_TIMEOUT_SECONDS": "3",
+    "GATEWAY_WEBHOOK_POLL_SECONDS": "0.2",
+}
+
 
 @dataclass
 class Platform:
@@ -95,7 +105,11 @@ def platform(
             service_ports={s.code: free_port() for s in SERVICES},
             database_urls=database_urls,
             # E-PBB's demo seed stays small here (120,000 objects in `make run`).
-            extra_env={"GATEWAY_OUTBOX_POLL_SECONDS": "0.2", "EPBB_DEMO_OBJECTS": "300"},
+            extra_env={
+                "GATEWAY_OUTBOX_POLL_SECONDS": "0.2",
+                "EPBB_DEMO_OBJECTS": "300",
+                **WEBHOOK_TEST_ENV,
+            },
             access_log=True,
         )
         try:
