@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from cimahi_shared.app import create_service_app
+from cimahi_shared.events.catalogue import catalogue_router as events_catalogue_router
 from cimahi_shared.uploads.http import install_local_storage, upload_body_limit
 from cimahi_sipinter.applications.router import router as applications_router
 from cimahi_sipinter.auth import AGENCY
@@ -13,6 +14,7 @@ from cimahi_sipinter.catalogue.router import router as catalogue_router
 from cimahi_sipinter.config import SipinterSettings
 from cimahi_sipinter.deadlines import sweep
 from cimahi_sipinter.deadlines.router import router as deadlines_router
+from cimahi_sipinter.events.catalogue import CATALOGUE as EVENTS
 from cimahi_sipinter.levy.router import router as levy_router
 from cimahi_sipinter.permits.router import router as permits_router
 from cimahi_sipinter.review.router import router as review_router
@@ -55,6 +57,7 @@ def create_app(settings: SipinterSettings | None = None) -> FastAPI:
             permits_router,
             uploads_router,
             deadlines_router,
+            events_catalogue_router(EVENTS),
         ],
         on_start=[sweep.start],
         on_stop=[sweep.stop],

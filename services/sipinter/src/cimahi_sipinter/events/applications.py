@@ -3,9 +3,11 @@
 Every change of a submitted application enqueues ``request.lifecycle.v1`` (the applicant's
 unified status, tracking number = the registration number) in the transaction of the change.
 Domain events are ``id.go.cimahikota.sipinter.<entity>.<verb>.v1`` with ``entity.verb`` one of
-:data:`DOMAIN_EVENTS`; their subject is the application's or the permit's opaque id. No payload
-carries a NIK or a person's name: ids, registration and permit numbers, the permit type, the
-business's NIB, kelurahan codes, dates, amounts and requirement codes.
+:data:`DOMAIN_EVENTS`; their subject is the application's or the permit's opaque id. Each is
+declared with the model of its data in :mod:`cimahi_sipinter.events.catalogue` and validated
+against it before it is enqueued. No payload carries a NIK, a person's name or a free-text
+note: ids, registration and permit numbers, the permit type, the business's NIB, kelurahan
+codes, dates, amounts and requirement codes.
 """
 
 from __future__ import annotations
@@ -15,39 +17,22 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
-from cimahi_shared.events.lifecycle import LIFECYCLE_V1, RequestLifecycleV1, lifecycle_event
-from cimahi_shared.events.outbox import enqueue
+from cimahi_shared.events.lifecycle import RequestLifecycleV1
 from cimahi_sipinter.applications.states import UNIFIED
 from cimahi_sipinter.auth import AGENCY
-from cimahi_sipinter.catalogue.standards import CATALOGUE
+from cimahi_sipinter.catalogue.standards import CATALOGUE as PERMIT_TYPES
+from cimahi_sipinter.events import catalogue as events
 from cimahi_sipinter.models import Application
 
-SOURCE = "/" + AGENCY
-DOMAIN_EVENTS = (
-    "application.submitted",
-    "application.returned",
-    "application.resubmitted",
-    "application.verified",
-    "application.levy_due",
-    "application.levy_paid",
-    "application.deemed_approved",
-    "application.rejected",
-    "application.withdrawn",
-    "permit.issued",
-    "permit.revoked",
-    "permit.expiring",
-)
+DOMAIN_EVENTS = tuple(name for name in events.CATALOGUE.specs if name != "request.lifecycle")
 """Every domain event SIPINTER publishes (the integrators' catalogue lists these)."""
-
-DOMAIN_SCHEMA_V1 = "https://api.cimahikota.go.id/schemas/sipinter/{name}/v1.json"
 
 
 def domain_event_type(name: str) -> str:
     """``id.go.cimahikota.sipinter.<name>.v1``."""
     if name not in DOMAIN_EVENTS:
         raise ValueError(f"unknown SIPINTER event {name!r}")
-    return f"{TYPE_PREFIX}{AGENCY}.{name}.v1"
+    return events.CATALOGUE.spec(name).type_for(AGENCY)
 
 
 def application_facts(application: Application) -> dict[str, Any]:
@@ -61,7 +46,7 @@ def application_facts(application: Application) -> dict[str, Any]:
         "kelurahan_code": application.kelurahan_code,
         "status": application.status,
         "stage": application.stage,
-        "due_at": application.due_at.isoformat() if application.due_at else None,
+        "due_at": application.due_at,
     }
 
 
@@ -74,7 +59,7 @@ async def publish_lifecycle(
     """
     if application.registration_number is None or application.status not in UNIFIED:
         return
-    permit = CATALOGUE[application.permit_type]
+    permit = PERMIT_TYPES[application.permit_type]
     payload = RequestLifecycleV1(
         tracking_no=application.registration_number,
         agency=AGENCY,
@@ -91,11 +76,7 @@ async def publish_lifecycle(
         due_at=application.due_at if application.status != "returned" else None,
     )
     await session.flush()
-    await enqueue(
-        session,
-        lifecycle_event(source=SOURCE, payload=payload),
-        subject=nats_subject(AGENCY, LIFECYCLE_V1),
-    )
+    await events.publish_lifecycle(session, payload)
 
 
 async def publish_domain(
@@ -106,17 +87,11 @@ async def publish_domain(
     data: dict[str, Any],
     occurred_at: datetime,
 ) -> None:
-    """Enqueue one domain event (same transaction as the change it reports)."""
-    event_type = domain_event_type(name)
-    cloud = CloudEvent(
-        source=SOURCE,
-        type=event_type,
-        subject=subject,
-        time=occurred_at,
-        dataschema=DOMAIN_SCHEMA_V1.format(name=name.replace(".", "-")),
-        data={**data, "occurred_at": occurred_at.isoformat()},
+    """Enqueue one domain event (same transaction as the change it reports), its data validated
+    against the catalogue (``KeyError``: undeclared; ``pydantic.ValidationError``: bad data)."""
+    await events.publish(
+        session, name, subject=subject, data={**data, "occurred_at": occurred_at}, time=occurred_at
     )
-    await enqueue(session, cloud, subject=nats_subject(AGENCY, event_type))
 
 
 async def publish_application_event(

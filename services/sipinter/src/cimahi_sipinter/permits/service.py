@@ -235,7 +235,7 @@ async def revoke(
         session,
         "permit.revoked",
         subject=permit.id,
-        data={**facts, "revoked_at": now.isoformat(), "revoked_by_sub": principal.sub},
+        data={**facts, "revoked_at": now},
         occurred_at=now,
     )
     return view
