@@ -105,3 +105,5 @@ class GatewaySettings(ServiceSettings):
     sse_heartbeat_seconds: float = 15.0
     # Days an event stays in the gateway's event log (resumable stream, redelivery).
     event_log_retention_days: int = 14
+    # NATS URL integrators connect to, as the AsyncAPI document names it (empty: nats_url).
+    integrator_nats_url: str = ""

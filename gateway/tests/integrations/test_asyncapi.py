@@ -167,11 +167,22 @@ async def test_document_lists_every_event_with_resolvable_schemas(
     gateway: tuple[MakeGateway, Upstreams],
 ) -> None:
     make, _ = gateway
-    client = await make(["alpha", "beta", "gamma", "delta"])
+    client = await make(
+        ["alpha", "beta", "gamma", "delta"],
+        public_url="https://api.cimahikota.go.id",
+        integrator_nats_url="nats://nats.cimahikota.go.id:4222",
+    )
     response = await client.get("/api/v1/events/asyncapi.json")  # no token: public
     assert response.status_code == 200, response.text
     doc = response.json()
     assert doc["asyncapi"] == "3.0.0"
+    assert doc["servers"]["nats"] == {
+        "host": "nats.cimahikota.go.id:4222",
+        "protocol": "nats",
+        "description": doc["servers"]["nats"]["description"],
+    }
+    assert doc["servers"]["gateway"]["host"] == "api.cimahikota.go.id"
+    assert doc["servers"]["gateway"]["protocol"] == "https"
 
     expected = {e["nats_subject"]: e["type"] for c in (ALPHA, BETA) for e in c.document()["events"]}
     addresses = {ch["address"] for ch in doc["channels"].values()}

@@ -453,7 +453,9 @@ async def _cached(runtime: Runtime) -> _Cache:
         settings = _settings(runtime.settings)
         merged = await fetch_all(runtime.http, settings.upstreams, cache.last_good)
         document = build_asyncapi(
-            merged, public_url=settings.public_url, nats_url=settings.nats_url
+            merged,
+            public_url=settings.public_url,
+            nats_url=settings.integrator_nats_url or settings.nats_url,
         )
         cache.catalogue_body = orjson.dumps(merged.document())
         cache.asyncapi_body = orjson.dumps(document)
