@@ -224,6 +224,8 @@ def mixed() -> list[tuple[str, CloudEvent]]:
         event("epbb", "payment.received"),
         event("sipinter", "permit.issued"),
         event("epbb", "bill.issued"),
+        # Platform-internal: never delivered, even to an integrator allowed `dilandacinta.>`.
+        event("dilandacinta", "request.lifecycle"),
         event("dilandacinta", "death.recorded"),
         event("epbb", "request.lifecycle"),
         event("sipinter", "permit.revoked"),
@@ -268,8 +270,8 @@ class TestAccountConfig:
         assert f"password: ${password_variable(REGISTRY)}" in text
         assert 'publish: { deny: [">"] }' in text
         assert (
-            'subscribe: { allow: ["cimahi.dilandacinta.>", "cimahi.sipinter.permit.issued.*"] }'
-            in text
+            'subscribe: { allow: ["cimahi.dilandacinta.>", "cimahi.sipinter.permit.issued.*"], '
+            'deny: ["cimahi.*.request.>"] }' in text
         )
         assert text.count("stream: { account: SERVICES") == 2
         assert "jetstream" not in text

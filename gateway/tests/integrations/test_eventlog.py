@@ -89,7 +89,7 @@ class TestEventLogConsumer:
         assert first.subject == "P-0"
         assert CloudEvent.model_validate(first.event) == theirs[0]
 
-    async def test_append_skips_a_known_event_and_a_foreign_source(
+    async def test_append_skips_a_known_event_a_foreign_source_and_lifecycle_events(
         self, start_gateway: StartGateway, make_event: MakeEvent
     ) -> None:
         gw = await start_gateway(upstreams={"epbb": "http://127.0.0.1:9"})
@@ -100,6 +100,9 @@ class TestEventLogConsumer:
             assert await eventlog.append(session, event, agency="epbb") is None
             foreign = make_event("lakami", "letter.issued")
             assert await eventlog.append(session, foreign, agency="epbb") is None
+            # The lifecycle event feeds the unified status only: never in the integrators' log.
+            lifecycle = make_event("epbb", "request.lifecycle")
+            assert await eventlog.append(session, lifecycle, agency="epbb") is None
         assert [r.event_id for r in await records(gw)] == [event.id]
 
 

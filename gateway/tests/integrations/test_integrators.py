@@ -16,9 +16,9 @@ class TestIntegratorAdmin:
         self, start_gateway: StartGateway
     ) -> None:
         gw = await start_gateway(upstreams={"epbb": "http://127.0.0.1:9"})
-        created = await gw.create_integrator(["epbb.payment.*", "*.request.lifecycle"])
+        created = await gw.create_integrator(["epbb.payment.*", "*.permit.issued"])
         assert created["client_secret"].startswith("cimahi_cs_")
-        assert created["allowed_events"] == ["epbb.payment.*", "*.request.lifecycle"]
+        assert created["allowed_events"] == ["epbb.payment.*", "*.permit.issued"]
         async with gw.session() as session:
             client = await session.scalar(
                 select(MachineClient).where(MachineClient.client_id == created["client_id"])
@@ -45,13 +45,19 @@ class TestIntegratorAdmin:
         body = {
             "name": "Bank",
             "contact_email": "it@bank.example",
-            "allowed_events": ["epbb.payment.*", "EPBB.x", "nosuch.payment.*", "epbb.>.x"],
+            "allowed_events": [
+                "epbb.payment.*",
+                "EPBB.x",
+                "nosuch.payment.*",
+                "epbb.>.x",
+                "*.request.lifecycle",  # platform-internal
+            ],
         }
         response = await gw.client.post("/api/v1/admin/integrators", json=body, headers=admin)
         assert response.status_code == 422
         assert response.headers["content-type"].startswith("application/problem+json")
         fields = {e["field"] for e in response.json()["errors"]}
-        assert fields == {"allowed_events[1]", "allowed_events[2]", "allowed_events[3]"}
+        assert fields == {f"allowed_events[{i}]" for i in (1, 2, 3, 4)}
         empty = await gw.client.post(
             "/api/v1/admin/integrators", json={**body, "allowed_events": []}, headers=admin
         )

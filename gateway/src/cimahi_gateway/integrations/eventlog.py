@@ -147,6 +147,8 @@ async def append(
     except ValueError:
         logger.error("event %s of %s has an unversioned type, not logged", event.id, agency)
         return None
+    if scopes.is_internal(key):
+        return None  # request.lifecycle feeds the unified status only (see scopes)
     if key.split(".")[0] != agency:
         logger.warning(
             "event %s on %s's stream claims another source, not logged", event.id, agency

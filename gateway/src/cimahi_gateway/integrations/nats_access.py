@@ -28,6 +28,8 @@ from cimahi_shared.errors import Conflict, InvalidInput, NotFound
 
 SUBJECT_ROOT = "cimahi"
 SERVICES_ACCOUNT = "SERVICES"
+# The platform-internal lifecycle events (scopes.INTERNAL_NAMES) stay out even under `<agency>.>`.
+INTERNAL_DENY = json.dumps("cimahi.*.request.>")
 PASSWORD_VARIABLE_PREFIX = "CIMAHI_NATS_PASSWORD_"
 # The SERVICES account's users (deploy/nats/accounts.conf); NATS user names are server-wide.
 SERVICE_USERS = frozenset({"gateway", "lakami", "dilandacinta", "epbb", "sipinter"})
@@ -121,7 +123,7 @@ def account_config(integrator: Integrator) -> str:
             f"      password: ${password_variable(integrator)}",
             "      permissions: {",
             '        publish: { deny: [">"] }',
-            f"        subscribe: {{ allow: [{', '.join(quoted)}] }}",
+            f"        subscribe: {{ allow: [{', '.join(quoted)}], deny: [{INTERNAL_DENY}] }}",
             "      }",
             "    }",
             "  ]",

@@ -5,6 +5,11 @@ A pattern is a key, or a key whose last parts are ``*`` (any one part) or ``>`` 
 ``epbb.payment.received``, ``sipinter.permit.*``, ``dilandacinta.>``. An integrator's
 ``allowed_events`` bound everything it receives (webhooks, the stream, NATS); a webhook
 endpoint's or a stream request's own patterns can only narrow them.
+
+The platform's ``request.lifecycle`` events are internal: they feed the citizens' unified status
+and carry what only the requester should read (officers' notes, the requester's account id), so
+no pattern ever matches them for an integrator (``<agency>.>`` included) and the event log does
+not keep them. Integrators follow requests through the agencies' domain events.
 """
 
 from __future__ import annotations
@@ -42,9 +47,18 @@ def matches(pattern: str, key: str) -> bool:
     return len(want) == len(have)
 
 
+INTERNAL_NAMES = frozenset({"request.lifecycle"})
+"""Event names (``<entity>.<verb>``) never shown to integrators."""
+
+
+def is_internal(key: str) -> bool:
+    """Whether an event key is platform-internal (never for integrators)."""
+    return key.partition(".")[2] in INTERNAL_NAMES
+
+
 def allowed(patterns: Iterable[str], key: str) -> bool:
-    """Whether any of ``patterns`` matches ``key``."""
-    return any(matches(p, key) for p in patterns)
+    """Whether any of ``patterns`` matches ``key`` (never for an internal key)."""
+    return not is_internal(key) and any(matches(p, key) for p in patterns)
 
 
 def key_of(event: Mapping[str, Any]) -> str:

@@ -66,7 +66,11 @@ class EventSpec:
 
 LIFECYCLE_SPEC = EventSpec(
     name="request.lifecycle",
-    summary="A citizen request changed status (the unified request status of every agency).",
+    summary=(
+        "A citizen request changed status. Platform-internal: it feeds the gateway's unified "
+        "request status and is never delivered to integrators (webhooks, stream or NATS), "
+        "because its note is written for the requester; follow the agencies' domain events."
+    ),
     payload=RequestLifecycleV1,
     subject="the request's tracking number",
     personal_data={"owner_sub": "opaque account id of the requester (pseudonymous, not a NIK)"},

@@ -42,6 +42,9 @@ def check_patterns(patterns: Sequence[str], agencies: Collection[str]) -> list[s
         if not scopes.is_pattern(value):
             message = "not a pattern like 'epbb.payment.*' (parts: lowercase names, '*', '>' last)"
             errors.append({"field": where, "message": message})
+        elif value.split(".")[1] == "request":
+            message = "request.lifecycle events are platform-internal, not for integrators"
+            errors.append({"field": where, "message": message})
         elif value.split(".")[0] not in {"*", *agencies}:
             known = ", ".join(sorted(agencies))
             errors.append({"field": where, "message": f"unknown agency (known: {known}, or '*')"})
