@@ -108,6 +108,8 @@ class PlatformPlan:
             "GATEWAY_UPSTREAMS": json.dumps({s.code: self.service_url(s.code) for s in SERVICES}),
             # Citizen registrations must match DILANDACINTA's population register.
             "GATEWAY_DILANDACINTA_URL": self.service_url("dilandacinta"),
+            # A local platform's integrators test webhooks against receivers on this machine.
+            "GATEWAY_WEBHOOK_ALLOW_PRIVATE_TARGETS": "true",
             # Documents carry verification links through the front door, not the service port.
             "DILANDACINTA_PUBLIC_BASE_URL": self.gateway_url + "/api/dilandacinta",
             # Tax receipts' QR codes and verification links, likewise.
