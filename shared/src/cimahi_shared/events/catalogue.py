@@ -21,9 +21,11 @@ from typing import Any
 
 from fastapi import APIRouter
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_shared.events.envelope import TYPE_PREFIX, CloudEvent, nats_subject
 from cimahi_shared.events.lifecycle import LIFECYCLE_SCHEMA_V1, LIFECYCLE_V1, RequestLifecycleV1
+from cimahi_shared.events.outbox import enqueue
 
 SCHEMA_BASE = "https://api.cimahikota.go.id/schemas"
 CATALOGUE_PATH = "/v1/public/events/catalogue"
@@ -122,6 +124,29 @@ class EventCatalogue:
             data=model.model_dump(mode="json"),
         )
         return cloud, nats_subject(self.agency, event_type)
+
+    async def publish(
+        self,
+        session: AsyncSession,
+        name: str,
+        *,
+        subject: str,
+        data: dict[str, Any] | BaseModel,
+        time: datetime,
+    ) -> None:
+        """Validate a declared event and enqueue it in the caller's transaction (the outbox)."""
+        cloud, nats = self.event(name, subject=subject, data=data, time=time)
+        await enqueue(session, cloud, subject=nats)
+
+    async def publish_lifecycle(self, session: AsyncSession, payload: RequestLifecycleV1) -> None:
+        """Enqueue the platform's ``request.lifecycle.v1`` (subject: the tracking number)."""
+        await self.publish(
+            session,
+            LIFECYCLE_SPEC.name,
+            subject=payload.tracking_no,
+            data=payload,
+            time=payload.occurred_at,
+        )
 
     def document(self) -> dict[str, Any]:
         """The catalogue as JSON: every event's type, key, subject, summary and data schema."""

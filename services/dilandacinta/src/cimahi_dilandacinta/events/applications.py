@@ -21,7 +21,6 @@ from cimahi_dilandacinta.auth import AGENCY
 from cimahi_dilandacinta.events.catalogue import CATALOGUE
 from cimahi_dilandacinta.models import Application
 from cimahi_shared.events.lifecycle import RequestLifecycleV1, UnifiedStatus
-from cimahi_shared.events.outbox import enqueue
 
 LIFECYCLE = "request.lifecycle"
 DOMAIN_EVENTS = tuple(sorted(name for name in CATALOGUE.specs if name != LIFECYCLE))
@@ -87,7 +86,7 @@ async def publish_lifecycle(
         due_at=application.due_at,
     )
     await session.flush()
-    await _enqueue(
+    await CATALOGUE.publish(
         session, LIFECYCLE, subject=application.tracking_no, data=payload, time=occurred_at
     )
 
@@ -103,17 +102,6 @@ async def publish_domain(
     for event in events:
         domain_event_type(event.name)
         data = {**event.data, "occurred_at": occurred_at}
-        await _enqueue(session, event.name, subject=event.subject, data=data, time=occurred_at)
-
-
-async def _enqueue(
-    session: AsyncSession,
-    name: str,
-    *,
-    subject: str,
-    data: dict[str, Any] | RequestLifecycleV1,
-    time: datetime,
-) -> None:
-    """Build a catalogued event (data validated) and add it to the outbox."""
-    cloud, nats_subject = CATALOGUE.event(name, subject=subject, data=data, time=time)
-    await enqueue(session, cloud, subject=nats_subject)
+        await CATALOGUE.publish(
+            session, event.name, subject=event.subject, data=data, time=occurred_at
+        )

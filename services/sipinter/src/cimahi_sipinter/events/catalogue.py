@@ -14,14 +14,11 @@ personal datum a domain event carries is declared in its spec's ``personal_data`
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, WithJsonSchema
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from cimahi_shared.events.catalogue import EventCatalogue, EventSpec
-from cimahi_shared.events.lifecycle import RequestLifecycleV1
-from cimahi_shared.events.outbox import enqueue
 from cimahi_sipinter.applications.states import Status
 from cimahi_sipinter.auth import AGENCY
 from cimahi_sipinter.catalogue.schemas import LevyBasis, Stage, Tier
@@ -193,25 +190,7 @@ CATALOGUE = EventCatalogue(
 """Every event SIPINTER publishes (``request.lifecycle`` included by the shared catalogue)."""
 
 
-async def publish(
-    session: AsyncSession,
-    name: str,
-    *,
-    subject: str,
-    data: dict[str, Any] | BaseModel,
-    time: datetime,
-) -> None:
-    """Validate a catalogued event and enqueue it in the caller's transaction (outbox)."""
-    cloud, nats_subject = CATALOGUE.event(name, subject=subject, data=data, time=time)
-    await enqueue(session, cloud, subject=nats_subject)
-
-
-async def publish_lifecycle(session: AsyncSession, payload: RequestLifecycleV1) -> None:
-    """Enqueue the platform's ``request.lifecycle.v1`` (subject: the tracking number)."""
-    await publish(
-        session,
-        "request.lifecycle",
-        subject=payload.tracking_no,
-        data=payload,
-        time=payload.occurred_at,
-    )
+publish = CATALOGUE.publish
+"""Validate a catalogued event and enqueue it in the caller's transaction (outbox)."""
+publish_lifecycle = CATALOGUE.publish_lifecycle
+"""Enqueue the platform's ``request.lifecycle.v1`` (subject: the tracking number)."""
