@@ -157,11 +157,14 @@ def launch(sup: Supervisor, plan: PlatformPlan) -> dict[str, str]:
             "nats", [*nats_argv, "-sd", str(plan.var_dir / "nats")], ready_port=plan.nats_port
         )
     )
-    sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "migrate"], env=env))
-    sup.run_once(ProcessSpec("gateway", [py, "-m", "cimahi_gateway", "seed"], env=env))
-    for svc in SERVICES:
-        sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "migrate"], env=env))
-        sup.run_once(ProcessSpec(svc.code, [py, "-m", svc.module, "seed"], env=env))
+    # Every member has its own database: their migrations and seeds run side by side.
+    members = [("gateway", "cimahi_gateway"), *((s.code, s.module) for s in SERVICES)]
+    sup.run_chains(
+        [
+            [ProcessSpec(name, [py, "-m", module, step], env=env) for step in ("migrate", "seed")]
+            for name, module in members
+        ]
+    )
     for svc in SERVICES:
         port = plan.service_ports[svc.code]
         sup.start(
@@ -170,8 +173,11 @@ def launch(sup: Supervisor, plan: PlatformPlan) -> dict[str, str]:
                 _uvicorn(f"{svc.module}.main:create_app", port, access_log=plan.access_log),
                 env={**env, svc.env_prefix + "LOG_JSON": "false"},
                 ready_url=f"{plan.service_url(svc.code)}/readyz",
-            )
+            ),
+            wait=False,
         )
+    for svc in SERVICES:
+        sup.wait_ready(svc.code)
     sup.start(
         ProcessSpec(
             "gateway",

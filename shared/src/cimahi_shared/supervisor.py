@@ -84,8 +84,13 @@ class Supervisor:
         self.managed: dict[str, Managed] = {}
         self._lock = threading.Lock()
 
-    def start(self, spec: ProcessSpec, *, timeout: float = 60.0) -> subprocess.Popen[bytes]:
-        """Start a process and wait until it is ready (HTTP 200 on ready_url, or a listening port)."""
+    def start(
+        self, spec: ProcessSpec, *, timeout: float = 60.0, wait: bool = True
+    ) -> subprocess.Popen[bytes]:
+        """Start a process and wait until it is ready (HTTP 200 on ready_url, or a listening port).
+
+        ``wait=False`` returns at once: start several, then :meth:`wait_ready` each of them.
+        """
         env = {**os.environ, **spec.env, "PYTHONUNBUFFERED": "1"}
         proc = subprocess.Popen(
             list(spec.argv),
@@ -99,7 +104,8 @@ class Supervisor:
         pump = threading.Thread(target=self._pump, args=(proc, prefix), daemon=True)
         pump.start()
         self.managed[spec.name] = Managed(spec, proc, pump)
-        self.wait_ready(spec.name, timeout=timeout)
+        if wait:
+            self.wait_ready(spec.name, timeout=timeout)
         return proc
 
     def wait_ready(self, name: str, *, timeout: float = 60.0) -> None:
@@ -125,6 +131,28 @@ class Supervisor:
             code = proc.wait(timeout=timeout)
         if code != 0:
             raise RuntimeError(f"{spec.name} failed with exit code {code}")
+
+    def run_chains(
+        self, chains: Sequence[Sequence[ProcessSpec]], *, timeout: float = 300.0
+    ) -> None:
+        """Run one-shot commands: each chain in order, the chains side by side (e.g. every
+        member's migrate-then-seed at once); raise the first failure once all have ended."""
+        errors: list[BaseException] = []
+
+        def run(chain: Sequence[ProcessSpec]) -> None:
+            try:
+                for spec in chain:
+                    self.run_once(spec, timeout=timeout)
+            except BaseException as exc:  # reported to the caller below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(chain,), daemon=True) for chain in chains]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            raise errors[0]
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Send a signal to one process (SIGKILL by default, as a crash would)."""
