@@ -153,6 +153,22 @@ class FuzzTarget:
 
         run()
 
+    def call(
+        self,
+        label: str,
+        role: str,
+        *,
+        checks: Sequence[Any] = CHECKS,
+        **case: Any,
+    ) -> Any:
+        """One explicit request (a found defect's regression test), validated by ``checks``.
+
+        ``case`` holds the request's parts (``query=``, ``path_parameters=``, ``body=``,
+        ``headers=``) as ``APIOperation.Case`` takes them; returns the response.
+        """
+        example = self.operation(label).Case(**case)
+        return example.call_and_validate(headers=self.roles[role](), checks=list(checks))
+
     def close(self) -> None:
         """Stop the app's lifespan (schemathesis started it on its own event-loop thread)."""
         schemathesis_asgi.shutdown_lifespans()

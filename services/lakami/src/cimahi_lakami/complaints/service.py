@@ -19,7 +19,6 @@ Officers' and admins' full reads are written to the access log (``access_audit``
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import re
 import secrets
@@ -205,7 +204,7 @@ def _encode_cursor(last_id: str) -> str:
 def _decode_cursor(cursor: str) -> str:
     try:
         value = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text
         value = ""
     if not _ULID.fullmatch(value):
         raise InvalidInput(

@@ -9,7 +9,6 @@ events are committed together or not at all. "Now" and the working-day calendar 
 from __future__ import annotations
 
 import base64
-import binascii
 import re
 import secrets
 from collections.abc import Sequence
@@ -206,7 +205,7 @@ def _encode_cursor(last_id: str) -> str:
 def _decode(cursor: str) -> str:
     try:
         return base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # binascii.Error, UnicodeDecodeError, and non-ASCII text
         return ""
 
 
