@@ -16,6 +16,11 @@ class GatewaySettings(ServiceSettings):
     service_name: str = "gateway"
     database_url: str = "sqlite+aiosqlite:///var/gateway.sqlite3"
     public_url: str = "http://127.0.0.1:8000"
+    # Browser origins allowed to call the API cross-origin (CORS); empty = public_url's origin only.
+    # Never "*": answers name the caller's origin, and never allow credentials (bearer tokens).
+    cors_origins: list[str] = Field(default_factory=list)
+    # Strict-Transport-Security max-age, sent only when public_url is https (0 = never).
+    hsts_seconds: int = 31_536_000
 
     # --- identity (POLAKAMI) ---
     # token_issuer (from the base) is this gateway's issuer; jwks_url is unused: own keys are local.

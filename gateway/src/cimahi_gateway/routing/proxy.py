@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cimahi_gateway.config import GatewaySettings
 from cimahi_gateway.routing.breaker import CircuitBreaker
+from cimahi_gateway.routing.edge import EdgeHeaders
 from cimahi_gateway.routing.ratelimit import RateLimiter
 from cimahi_gateway.routing.upstream import (
     UpstreamConnectError,
@@ -202,6 +203,7 @@ class ProxyDispatcher:
         self._max_body = settings.max_body_bytes
         self._openapi_ttl = settings.openapi_cache_seconds
         self._counters: dict[tuple[str, int], Any] = {}
+        self._edge = EdgeHeaders(settings)
         self.started = False
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -266,6 +268,9 @@ class ProxyDispatcher:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
+            if await self._edge.preflight(scope, send):
+                return
+            send = self._edge.wrap(scope, send)
             path: str = scope["path"]
             if path.startswith("/api/"):
                 slash = path.find("/", 5)
