@@ -57,6 +57,18 @@ class TestReading:
         problem(await client.get("/v1/public/tax-years/2031/rules"), 404)
         assert (await client.get("/v1/public/tax-years")).json() == []
 
+    async def test_year_out_of_range_is_422(
+        self, client: httpx.AsyncClient, tokens: Tokens
+    ) -> None:
+        # Found by schemathesis (issue 9): a year beyond the database's integer was a 500.
+        huge = "3701319947304685047156817409611923456"
+        assert error_fields(await client.get(f"/v1/public/tax-years/{huge}/rules")) == {"year"}
+        assert error_fields(await client.get("/v1/public/tax-years/1999/rules")) == {"year"}
+        response = await client.post(
+            RULES_URL.format(year=huge), json=new_version(), headers=tokens.admin()
+        )
+        assert "year" in error_fields(response)
+
 
 class TestNewVersion:
     async def test_admin_adds_a_version_in_force(

@@ -15,6 +15,7 @@ from cimahi_epbb.requests.router import router as requests_router
 from cimahi_epbb.rules.router import router as rules_router
 from cimahi_shared.app import create_service_app
 from cimahi_shared.events.catalogue import catalogue_router
+from cimahi_shared.problem_docs import document_problems
 
 DESCRIPTION = """E-PBB of Kota Cimahi, run by Bapenda: the property tax (PBB-P2).
 
@@ -37,7 +38,7 @@ DESCRIPTION = """E-PBB of Kota Cimahi, run by Bapenda: the property tax (PBB-P2)
 def create_app(settings: EpbbSettings | None = None) -> FastAPI:
     """Build the E-PBB service (nothing connects before the lifespan starts)."""
     settings = settings or EpbbSettings()
-    return create_service_app(
+    app = create_service_app(
         settings,
         title="E-PBB - pajak bumi dan bangunan",
         description=DESCRIPTION,
@@ -52,3 +53,4 @@ def create_app(settings: EpbbSettings | None = None) -> FastAPI:
             catalogue_router(CATALOGUE),
         ],
     )
+    return document_problems(app)

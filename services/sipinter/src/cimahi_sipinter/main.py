@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from cimahi_shared.app import create_service_app
 from cimahi_shared.events.catalogue import catalogue_router as events_catalogue_router
+from cimahi_shared.problem_docs import document_problems
 from cimahi_shared.uploads.http import install_local_storage, upload_body_limit
 from cimahi_sipinter.applications.router import router as applications_router
 from cimahi_sipinter.auth import AGENCY
@@ -65,4 +66,4 @@ def create_app(settings: SipinterSettings | None = None) -> FastAPI:
         body_limits={("POST", UPLOADS_PATH): upload_body_limit(settings.upload_max_bytes)},
     )
     install_local_storage(app, settings.upload_dir)
-    return app
+    return document_problems(app)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, Query, status
 
@@ -24,9 +24,17 @@ from cimahi_epbb.requests.schemas import (
     RequiredNoteIn,
 )
 from cimahi_shared.app import RuntimeDep, SessionDep
+from cimahi_shared.errors import PROBLEM_JSON
 from cimahi_shared.identifiers import format_nop
 
 router = APIRouter(tags=["requests"])
+
+_PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
+_NOT_FOUND: dict[str, Any] = {**_PROBLEM, "description": "Unknown, or not yours to see"}
+_STEP_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: _NOT_FOUND,
+    409: {**_PROBLEM, "description": "Not possible in the request's current status"},
+}
 
 
 def request_read(detail: service.Detail) -> RequestRead:
@@ -73,7 +81,15 @@ def request_read(detail: service.Detail) -> RequestRead:
     )
 
 
-@router.post("/v1/requests", response_model=RequestRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/v1/requests",
+    response_model=RequestRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        404: {**_PROBLEM, "description": "No such tax object linked to your account"},
+        409: {**_PROBLEM, "description": "A request about this is still open"},
+    },
+)
 async def submit(
     body: RequestCreate,
     principal: Citizen,
@@ -109,7 +125,7 @@ async def list_requests(
     return RequestPage(items=[request_read(d) for d in details], next_offset=next_offset)
 
 
-@router.get("/v1/requests/{request_id}", response_model=RequestRead)
+@router.get("/v1/requests/{request_id}", response_model=RequestRead, responses={404: _NOT_FOUND})
 async def get_request(
     request_id: str,
     principal: Reader,
@@ -124,7 +140,9 @@ async def get_request(
     return request_read(detail)
 
 
-@router.post("/v1/requests/{request_id}/cancel", response_model=RequestRead)
+@router.post(
+    "/v1/requests/{request_id}/cancel", response_model=RequestRead, responses=_STEP_PROBLEMS
+)
 async def cancel(
     request_id: str,
     principal: Citizen,
@@ -139,7 +157,9 @@ async def cancel(
     return request_read(detail)
 
 
-@router.post("/v1/requests/{request_id}/resubmit", response_model=RequestRead)
+@router.post(
+    "/v1/requests/{request_id}/resubmit", response_model=RequestRead, responses=_STEP_PROBLEMS
+)
 async def resubmit(
     request_id: str,
     body: RequestResubmit,
@@ -155,7 +175,9 @@ async def resubmit(
     return request_read(detail)
 
 
-@router.post("/v1/requests/{request_id}/verify", response_model=RequestRead)
+@router.post(
+    "/v1/requests/{request_id}/verify", response_model=RequestRead, responses=_STEP_PROBLEMS
+)
 async def verify(
     request_id: str,
     principal: Officer,
@@ -170,7 +192,9 @@ async def verify(
     return request_read(detail)
 
 
-@router.post("/v1/requests/{request_id}/return", response_model=RequestRead)
+@router.post(
+    "/v1/requests/{request_id}/return", response_model=RequestRead, responses=_STEP_PROBLEMS
+)
 async def return_request(
     request_id: str, body: RequiredNoteIn, principal: Officer, session: SessionDep, clock: ClockDep
 ) -> RequestRead:
@@ -181,7 +205,9 @@ async def return_request(
     return request_read(detail)
 
 
-@router.post("/v1/requests/{request_id}/reject", response_model=RequestRead)
+@router.post(
+    "/v1/requests/{request_id}/reject", response_model=RequestRead, responses=_STEP_PROBLEMS
+)
 async def reject(
     request_id: str, body: RequiredNoteIn, principal: Officer, session: SessionDep, clock: ClockDep
 ) -> RequestRead:
@@ -192,7 +218,9 @@ async def reject(
     return request_read(detail)
 
 
-@router.post("/v1/requests/{request_id}/approve", response_model=RequestRead)
+@router.post(
+    "/v1/requests/{request_id}/approve", response_model=RequestRead, responses=_STEP_PROBLEMS
+)
 async def approve(
     request_id: str,
     body: ApproveIn,

@@ -7,7 +7,9 @@ year's rules to every object, and is the admins' part of the yearly cycle next t
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
 
 from cimahi_epbb.auth import Admin
 from cimahi_epbb.bills.generation import generate_bills
@@ -23,9 +25,14 @@ from cimahi_epbb.rules.schemas import (
     TaxYearRulesRead,
 )
 from cimahi_shared.app import RuntimeDep, SessionDep
-from cimahi_shared.errors import NotFound
+from cimahi_shared.errors import PROBLEM_JSON, NotFound
 
 router = APIRouter(tags=["tax-year rules"])
+
+_PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
+# The years a tax year can be (as in the bodies and queries): an unbounded int reached the
+# database and overflowed its integer column (500).
+TaxYear = Annotated[int, Path(ge=2000, le=2100, description="Tax year")]
 
 
 @router.get("/v1/public/tax-years", response_model=list[TaxYearRead])
@@ -44,8 +51,12 @@ async def list_tax_years(session: SessionDep) -> list[TaxYearRead]:
     ]
 
 
-@router.get("/v1/public/tax-years/{year}/rules", response_model=TaxYearRulesRead)
-async def get_tax_year_rules(year: int, session: SessionDep) -> TaxYearRulesRead:
+@router.get(
+    "/v1/public/tax-years/{year}/rules",
+    response_model=TaxYearRulesRead,
+    responses={404: {**_PROBLEM, "description": "No rules for this tax year"}},
+)
+async def get_tax_year_rules(year: TaxYear, session: SessionDep) -> TaxYearRulesRead:
     """A tax year's rules in force and the list of its versions (404 for a year without rules)."""
     versions = await service.list_versions(session, year)
     if not versions:
@@ -63,10 +74,13 @@ async def get_tax_year_rules(year: int, session: SessionDep) -> TaxYearRulesRead
 
 
 @router.post(
-    "/v1/admin/tax-years/{year}/rules", response_model=RulesVersionCreated, status_code=201
+    "/v1/admin/tax-years/{year}/rules",
+    response_model=RulesVersionCreated,
+    status_code=201,
+    responses={409: {**_PROBLEM, "description": "Another version was added at the same time"}},
 )
 async def create_rules_version(
-    year: int, body: RulesVersionCreate, admin: Admin, session: SessionDep, clock: ClockDep
+    year: TaxYear, body: RulesVersionCreate, admin: Admin, session: SessionDep, clock: ClockDep
 ) -> RulesVersionCreated:
     """Add a version of a year's rules (admin); bills already generated keep their principal."""
     rules = body.rules()
@@ -82,7 +96,13 @@ async def create_rules_version(
     )
 
 
-@router.post("/v1/admin/bill-runs", response_model=BillRunRead, status_code=201, tags=["bill runs"])
+@router.post(
+    "/v1/admin/bill-runs",
+    response_model=BillRunRead,
+    status_code=201,
+    tags=["bill runs"],
+    responses={404: {**_PROBLEM, "description": "No rules for this tax year"}},
+)
 async def create_bill_run(
     body: BillRunCreate, _admin: Admin, runtime: RuntimeDep, clock: ClockDep
 ) -> BillRunRead:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from cimahi_shared.errors import NotFound
+from cimahi_shared.errors import PROBLEM_JSON, NotFound
 from cimahi_sipinter.catalogue.schemas import PermitType, PermitTypeSummary
 from cimahi_sipinter.catalogue.standards import CATALOGUE, permit_type
 
@@ -32,7 +32,11 @@ async def list_permit_types() -> list[PermitTypeSummary]:
     ]
 
 
-@router.get("/v1/public/permit-types/{code}", response_model=PermitType)
+@router.get(
+    "/v1/public/permit-types/{code}",
+    response_model=PermitType,
+    responses={404: {"content": {PROBLEM_JSON: {}}, "description": "No such permit type"}},
+)
 async def get_permit_type(code: str) -> PermitType:
     """A permit type's service standard: requirements, procedure, time limit, fee, product."""
     found = permit_type(code)
