@@ -18,6 +18,7 @@ from cimahi_gateway.requests import projection
 from cimahi_gateway.requests.router import router as requests_router
 from cimahi_gateway.routing.proxy import ProxyDispatcher
 from cimahi_shared.app import build_runtime, create_service_app
+from cimahi_shared.problem_docs import document_problems
 
 
 def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
@@ -50,4 +51,4 @@ def create_app(settings: GatewaySettings | None = None) -> ASGIApp:
         ],
         on_stop=[delivery.on_stop, eventlog.on_stop, projection.on_stop, identity.on_stop],
     )
-    return ProxyDispatcher(api, settings=settings, runtime=runtime)
+    return ProxyDispatcher(document_problems(api), settings=settings, runtime=runtime)

@@ -17,6 +17,7 @@ from cimahi_gateway.identity.schemas import (
     UserInfo,
 )
 from cimahi_gateway.identity.service import IdentityState
+from cimahi_gateway.problems import problem
 from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.auth import CurrentPrincipal, Principal
 from cimahi_shared.errors import Forbidden, TooManyRequests
@@ -177,11 +178,26 @@ async def revoke(
     return Response(status_code=200, headers=NO_STORE)
 
 
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_REDIRECT: dict[str, Any] = {
+    "description": "Back to the client's redirect URI (a code, or an OAuth error), in Location",
+    "headers": {"Location": {"schema": {"type": "string"}, "required": True}},
+}
+AUTHORIZE_FORM: dict[int | str, dict[str, Any]] = {
+    303: _REDIRECT,
+    400: {"description": "An invalid client or redirect URI: an error page", "content": _HTML},
+}
+AUTHORIZE_LOGIN: dict[int | str, dict[str, Any]] = {
+    **AUTHORIZE_FORM,
+    429: {"description": "Too many failed logins: the form again, Retry-After", "content": _HTML},
+}
+
+
 def _authorize_params(**params: str | None) -> dict[str, str]:
     return {k: v for k, v in params.items() if v is not None}
 
 
-@router.get("/oauth/authorize", response_class=HTMLResponse)
+@router.get("/oauth/authorize", response_class=HTMLResponse, responses=AUTHORIZE_FORM)
 async def authorize_form(
     state: IdentityDep,
     response_type: OptionalQuery = None,
@@ -216,7 +232,7 @@ async def authorize_form(
     return HTMLResponse(html, headers=pages.SECURITY_HEADERS)
 
 
-@router.post("/oauth/authorize", response_class=HTMLResponse)
+@router.post("/oauth/authorize", response_class=HTMLResponse, responses=AUTHORIZE_LOGIN)
 async def authorize_login(
     request: Request,
     session: SessionDep,
@@ -318,7 +334,12 @@ async def register(
     return service.account_read(user, runtime.pii)
 
 
-@router.post("/api/v1/admin/officers", response_model=AccountRead, status_code=201)
+@router.post(
+    "/api/v1/admin/officers",
+    response_model=AccountRead,
+    status_code=201,
+    responses={409: problem("An account with this username already exists")},
+)
 async def create_officer(
     data: OfficerCreate, admin: AdminDep, session: SessionDep, runtime: RuntimeDep
 ) -> AccountRead:

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from cimahi_gateway.config import GatewaySettings
+from cimahi_gateway.problems import NOT_FOUND
 from cimahi_gateway.requests import service
 from cimahi_gateway.requests.models import TRACKING_NO_MAX
 from cimahi_gateway.requests.schemas import RequestDetail, RequestListQuery, RequestPage
@@ -73,7 +74,7 @@ async def list_requests(
     return json_response(page)
 
 
-@router.get("/{tracking_no}", response_model=RequestDetail)
+@router.get("/{tracking_no}", response_model=RequestDetail, responses={404: NOT_FOUND})
 async def get_request(
     request: Request,
     principal: CurrentPrincipal,

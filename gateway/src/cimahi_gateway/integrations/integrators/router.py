@@ -6,7 +6,7 @@ in two responses only (creation and rotation), both ``Cache-Control: no-store``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -24,9 +24,12 @@ from cimahi_gateway.integrations.integrators.schemas import (
     IntegratorUpdate,
 )
 from cimahi_gateway.integrations.models import ULID_LEN
+from cimahi_gateway.problems import CONFLICT, NOT_FOUND
 from cimahi_shared.app import RuntimeDep, SessionDep
 
 router = APIRouter(prefix="/api/v1/admin/integrators", tags=["integrations"])
+FOUND: dict[int | str, dict[str, Any]] = {404: NOT_FOUND}
+CHANGE: dict[int | str, dict[str, Any]] = {404: NOT_FOUND, 409: CONFLICT}
 
 IntegratorId = Annotated[str, Path(min_length=1, max_length=ULID_LEN)]
 
@@ -68,7 +71,7 @@ async def list_integrators(
     return IntegratorPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/{integrator_id}", response_model=IntegratorRead)
+@router.get("/{integrator_id}", response_model=IntegratorRead, responses=FOUND)
 async def get_integrator(
     integrator_id: IntegratorId, admin: AdminDep, session: SessionDep
 ) -> IntegratorRead:
@@ -77,7 +80,7 @@ async def get_integrator(
     return IntegratorRead.model_validate(await service.get_integrator(session, integrator_id))
 
 
-@router.patch("/{integrator_id}", response_model=IntegratorRead)
+@router.patch("/{integrator_id}", response_model=IntegratorRead, responses=CHANGE)
 async def update_integrator(
     integrator_id: IntegratorId,
     data: IntegratorUpdate,
@@ -92,7 +95,7 @@ async def update_integrator(
     return IntegratorRead.model_validate(integrator)
 
 
-@router.post("/{integrator_id}/rotate-secret", response_model=ClientSecret)
+@router.post("/{integrator_id}/rotate-secret", response_model=ClientSecret, responses=CHANGE)
 async def rotate_secret(
     integrator_id: IntegratorId, admin: AdminDep, session: SessionDep, response: Response
 ) -> ClientSecret:
@@ -103,7 +106,7 @@ async def rotate_secret(
     return ClientSecret(client_id=client_id, client_secret=secret)
 
 
-@router.post("/{integrator_id}/revoke", response_model=IntegratorRead)
+@router.post("/{integrator_id}/revoke", response_model=IntegratorRead, responses=CHANGE)
 async def revoke_integrator(
     integrator_id: IntegratorId, admin: AdminDep, session: SessionDep
 ) -> IntegratorRead:

@@ -8,7 +8,7 @@ replay would keep the secret in clear text.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
@@ -28,6 +28,7 @@ from cimahi_gateway.integrations.webhooks.schemas import (
     WebhookRead,
     WebhookUpdate,
 )
+from cimahi_gateway.problems import NOT_FOUND, problem
 from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.db import utcnow
 from cimahi_shared.errors import InvalidTransition
@@ -38,6 +39,7 @@ router = APIRouter(prefix="/api/v1/webhooks", tags=["webhooks"])
 EndpointId = Annotated[str, Path(min_length=1, max_length=ULID_LEN)]
 DeliveryId = Annotated[str, Path(min_length=1, max_length=40)]
 NO_IDEMPOTENCY_KEY = [Depends(refuse_idempotency_key)]
+FOUND: dict[int | str, dict[str, Any]] = {404: NOT_FOUND}
 
 
 async def _endpoint(
@@ -50,7 +52,13 @@ async def _endpoint(
 EndpointDep = Annotated[WebhookEndpoint, Depends(_endpoint)]
 
 
-@router.post("", response_model=WebhookCreated, status_code=201, dependencies=NO_IDEMPOTENCY_KEY)
+@router.post(
+    "",
+    response_model=WebhookCreated,
+    status_code=201,
+    dependencies=NO_IDEMPOTENCY_KEY,
+    responses={409: problem("The integrator has the most endpoints it may have")},
+)
 async def create_webhook(
     data: WebhookCreate, integrator: IntegratorDep, session: SessionDep, runtime: RuntimeDep
 ) -> WebhookCreated:
@@ -69,13 +77,13 @@ async def list_webhooks(integrator: IntegratorDep, session: SessionDep) -> Webho
     return WebhookList(items=[WebhookRead.model_validate(e) for e in endpoints])
 
 
-@router.get("/{endpoint_id}", response_model=WebhookRead)
+@router.get("/{endpoint_id}", response_model=WebhookRead, responses=FOUND)
 async def get_webhook(endpoint: EndpointDep) -> WebhookRead:
     """One of your endpoints (its secret is never shown again)."""
     return WebhookRead.model_validate(endpoint)
 
 
-@router.patch("/{endpoint_id}", response_model=WebhookRead)
+@router.patch("/{endpoint_id}", response_model=WebhookRead, responses=FOUND)
 async def update_webhook(
     data: WebhookUpdate,
     endpoint: EndpointDep,
@@ -90,7 +98,7 @@ async def update_webhook(
     return WebhookRead.model_validate(updated)
 
 
-@router.delete("/{endpoint_id}", status_code=204, response_class=Response)
+@router.delete("/{endpoint_id}", status_code=204, response_class=Response, responses=FOUND)
 async def delete_webhook(endpoint: EndpointDep, session: SessionDep) -> Response:
     """Delete the endpoint: nothing more is sent to it; its pending deliveries are dropped."""
     await service.delete_endpoint(session, endpoint)
@@ -98,7 +106,10 @@ async def delete_webhook(endpoint: EndpointDep, session: SessionDep) -> Response
 
 
 @router.post(
-    "/{endpoint_id}/rotate-secret", response_model=SecretRotated, dependencies=NO_IDEMPOTENCY_KEY
+    "/{endpoint_id}/rotate-secret",
+    response_model=SecretRotated,
+    dependencies=NO_IDEMPOTENCY_KEY,
+    responses=FOUND,
 )
 async def rotate_secret(
     endpoint: EndpointDep, session: SessionDep, runtime: RuntimeDep
@@ -110,21 +121,21 @@ async def rotate_secret(
     return SecretRotated(secret=secret, previous_expires_at=previous_expires_at)
 
 
-@router.post("/{endpoint_id}/enable", response_model=WebhookRead)
+@router.post("/{endpoint_id}/enable", response_model=WebhookRead, responses=FOUND)
 async def enable_webhook(endpoint: EndpointDep, session: SessionDep) -> WebhookRead:
     """Re-enable a disabled endpoint: what was held while it was disabled is sent now."""
     enabled = await service.enable_endpoint(session, endpoint, now=utcnow())
     return WebhookRead.model_validate(enabled)
 
 
-@router.post("/{endpoint_id}/ping", response_model=PingRead)
+@router.post("/{endpoint_id}/ping", response_model=PingRead, responses=FOUND)
 async def ping_webhook(endpoint: EndpointDep, runtime: RuntimeDep) -> PingRead:
     """Send a signed test event now and report your receiver's answer."""
     result = await delivery.send_ping(runtime, endpoint)
     return PingRead.model_validate(result, from_attributes=True)
 
 
-@router.get("/{endpoint_id}/deliveries", response_model=DeliveryPage)
+@router.get("/{endpoint_id}/deliveries", response_model=DeliveryPage, responses=FOUND)
 async def list_deliveries(
     endpoint: EndpointDep, session: SessionDep, query: Annotated[DeliveryQuery, Query()]
 ) -> DeliveryPage:
@@ -134,7 +145,11 @@ async def list_deliveries(
     return DeliveryPage(items=items, next_cursor=page.next_cursor)
 
 
-@router.post("/{endpoint_id}/deliveries/{delivery_id}/redeliver", status_code=202)
+@router.post(
+    "/{endpoint_id}/deliveries/{delivery_id}/redeliver",
+    status_code=202,
+    responses={404: NOT_FOUND, 409: problem("The endpoint is disabled: enable it first")},
+)
 async def redeliver(
     delivery_id: DeliveryId, endpoint: EndpointDep, session: SessionDep
 ) -> dict[str, str]:
