@@ -167,7 +167,7 @@ async def list_applications(
     assigned: Literal["me", "none"] | None = None,
     due: Literal["overdue", "due_soon"] | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     purpose: PurposeHeader = DEFAULT_PURPOSE,
 ) -> ApplicationPage:
     """Your businesses' applications, newest first (drafts too). For DPMPTSP officers, the

@@ -84,7 +84,7 @@ async def list_businesses(
     session: SessionDep,
     clock: ClockDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     purpose: PurposeHeader = DEFAULT_PURPOSE,
 ) -> BusinessPage:
     """Your businesses; for DPMPTSP officers, those of their area (logged)."""

@@ -59,7 +59,7 @@ async def list_permits(
     clock: ClockDep,
     settings: Settings,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     purpose: PurposeHeader = DEFAULT_PURPOSE,
 ) -> PermitPage:
     """Permits, newest first: your businesses'; DPMPTSP officers: their area's (logged); admins: all."""
