@@ -17,7 +17,6 @@ from cimahi_dilandacinta.config import DilandacintaSettings
 from cimahi_dilandacinta.main import create_app
 from cimahi_shared.testing.tokens import Tokens as GatewayTokens
 from tests.fuzz.conftest import (
-    CHECKS,
     FuzzTarget,
     migrated_sqlite,
     operation_labels,
@@ -59,4 +58,4 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
 
 @pytest.mark.parametrize("label", LABELS)
 def test_operation(target: FuzzTarget, label: str) -> None:
-    target.fuzz(label, checks=CHECKS[:2])
+    target.fuzz(label)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
 
 from cimahi_dilandacinta.applications.router import router as applications_router
 from cimahi_dilandacinta.auth import AGENCY
+from cimahi_dilandacinta.catalogue.router import router as catalogue
 from cimahi_dilandacinta.config import DilandacintaSettings
 from cimahi_dilandacinta.documents.router import router as documents_router
 from cimahi_dilandacinta.events.catalogue import CATALOGUE
@@ -13,7 +17,9 @@ from cimahi_dilandacinta.register.router import router as register_router
 from cimahi_dilandacinta.uploads.router import PATH as UPLOADS_PATH
 from cimahi_dilandacinta.uploads.router import router as uploads_router
 from cimahi_shared.app import create_service_app
+from cimahi_shared.errors import PROBLEM_JSON
 from cimahi_shared.events.catalogue import catalogue_router
+from cimahi_shared.problem_docs import document_problems
 from cimahi_shared.uploads.http import install_local_storage, upload_body_limit
 
 DESCRIPTION = """DILANDACINTA of Kota Cimahi, run by Disdukcapil: the population register and
@@ -36,6 +42,9 @@ Applications also appear in the citizen's unified request list of the gateway.
 def create_app(settings: DilandacintaSettings | None = None) -> FastAPI:
     """Build the DILANDACINTA service (nothing connects before the lifespan starts)."""
     settings = settings or DilandacintaSettings()
+    _document_lookups(
+        register_router, applications_router, catalogue, documents_router, uploads_router
+    )
     app = create_service_app(
         settings,
         title="DILANDACINTA - administrasi kependudukan",
@@ -52,4 +61,29 @@ def create_app(settings: DilandacintaSettings | None = None) -> FastAPI:
         body_limits={("POST", UPLOADS_PATH): upload_body_limit(settings.upload_max_bytes)},
     )
     install_local_storage(app, settings.upload_dir)
-    return app
+    return document_problems(app)
+
+
+_NOT_FOUND: dict[str, Any] = {"description": "No such resource", "content": {PROBLEM_JSON: {}}}
+_CONFLICT: dict[str, Any] = {
+    "description": "Not allowed in the resource's current state",
+    "content": {PROBLEM_JSON: {}},
+}
+
+
+def _document_lookups(*routers: APIRouter) -> None:
+    """Document what the routes with path parameters answer beyond success (issue 9's fuzzing).
+
+    Each looks its resource up (404 problem+json when there is none); each POST to one is a
+    workflow action that the resource's state may refuse (409). Open311 documents its own.
+    """
+    for route in (route for router in routers for route in router.routes):
+        if not isinstance(route, APIRoute) or "{" not in route.path:
+            continue
+        if route.path.startswith("/open311/"):
+            continue
+        documented = {str(status) for status in route.responses}
+        if "404" not in documented:
+            route.responses[404] = _NOT_FOUND
+        if "POST" in (route.methods or ()) and "409" not in documented:
+            route.responses[409] = _CONFLICT

@@ -27,7 +27,7 @@ from cimahi_dilandacinta.register.schemas import (
 from cimahi_dilandacinta.register.service import MatchLimits, MatchOutcome, MatchResult
 from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.auth import CurrentPrincipal, Principal
-from cimahi_shared.errors import Forbidden, problem_response
+from cimahi_shared.errors import PROBLEM_JSON, Forbidden, problem_response
 from cimahi_shared.regions import kelurahan_name
 
 router = APIRouter(tags=["register"])
@@ -151,7 +151,10 @@ def _log_entry(row: AccessAudit) -> AccessLogEntry:
 @router.post(
     "/internal/v1/identity/match",
     response_model=IdentityMatchResult,
-    responses={403: {"description": "Not the gateway"}, 429: {"description": "Rate-limited"}},
+    responses={
+        403: {"description": "Not the gateway", "content": {PROBLEM_JSON: {}}},
+        429: {"description": "Rate-limited", "content": {PROBLEM_JSON: {}}},
+    },
 )
 async def identity_match(
     body: IdentityMatchRequest,
@@ -207,7 +210,13 @@ async def read_family(
     return _family_read(family, members)
 
 
-@router.get("/v1/me/register", response_model=MyRegisterRead)
+@router.get(
+    "/v1/me/register",
+    response_model=MyRegisterRead,
+    responses={
+        404: {"description": "Not linked to a register record", "content": {PROBLEM_JSON: {}}}
+    },
+)
 async def my_register(citizen: Citizen, session: SessionDep) -> MyRegisterRead:
     """Your own register record and family card (NIKs masked)."""
     person, family, members = await service.own_record(session, principal=citizen)
@@ -221,8 +230,8 @@ async def my_register(citizen: Citizen, session: SessionDep) -> MyRegisterRead:
     "/v1/me/register/link",
     response_model=MyRegisterRead,
     responses={
-        422: {"description": "No match (no field named)"},
-        429: {"description": "Rate-limited"},
+        422: {"description": "No match (no field named)", "content": {PROBLEM_JSON: {}}},
+        429: {"description": "Rate-limited", "content": {PROBLEM_JSON: {}}},
     },
 )
 async def link_my_register(

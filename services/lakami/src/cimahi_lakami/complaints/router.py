@@ -33,6 +33,7 @@ from cimahi_lakami.complaints.workflow import ANSWERED, Action, ComplaintStatus
 from cimahi_lakami.models import Complaint, Open311ApiKey
 from cimahi_shared.app import SessionDep
 from cimahi_shared.auth import CurrentPrincipal, Principal, require_roles
+from cimahi_shared.errors import PROBLEM_JSON
 from cimahi_shared.idempotency import refuse_idempotency_key
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
@@ -362,6 +363,7 @@ async def revoke_open311_key(
     response_model=ApiKeyCreated,
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(refuse_idempotency_key)],
+    responses={409: {"description": "The name is taken", "content": {PROBLEM_JSON: {}}}},
 )
 async def create_open311_key(
     data: ApiKeyCreate,

@@ -21,6 +21,7 @@ from urllib.parse import parse_qsl
 import orjson
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from cimahi_lakami.complaints import service as complaints
@@ -47,6 +48,18 @@ MAX_SPAN = timedelta(days=90)
 _ATTRIBUTE = re.compile(r"^attribute\[([A-Za-z0-9_\-]{1,40})\]$")
 
 
+class Open311ErrorItem(BaseModel):
+    """One error of Open311's error format (the body is a list of them)."""
+
+    code: int
+    description: str
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The Open311 errors a route answers with (documented, so the OpenAPI tells the truth)."""
+    return {status: {"model": list[Open311ErrorItem]} for status in statuses}
+
+
 def install_open311_errors(app: FastAPI) -> None:
     """Answer ``Open311Error`` in Open311's error format (only this router raises it)."""
 
@@ -65,7 +78,9 @@ async def list_services() -> list[Service]:
     return [Service.of(category) for category in CATEGORIES]
 
 
-@router.get("/services/{service_code}.json", response_model=ServiceDefinition)
+@router.get(
+    "/services/{service_code}.json", response_model=ServiceDefinition, responses=_errors(404)
+)
 async def service_definition(service_code: str) -> ServiceDefinition:
     """The attributes a client answers for a service."""
     category = find_category(service_code)
@@ -74,7 +89,9 @@ async def service_definition(service_code: str) -> ServiceDefinition:
     return ServiceDefinition.of(category)
 
 
-@router.post("/requests.json", response_model=list[RequestCreated])
+@router.post(
+    "/requests.json", response_model=list[RequestCreated], responses=_errors(400, 403, 404)
+)
 async def create_request(
     request: Request, session: SessionDep, deadlines: DeadlinesDep
 ) -> list[RequestCreated]:
@@ -143,7 +160,7 @@ async def create_request(
     ]
 
 
-@router.get("/requests.json", response_model=list[ServiceRequest])
+@router.get("/requests.json", response_model=list[ServiceRequest], responses=_errors(400, 404))
 async def list_requests(
     request: Request, session: SessionDep, deadlines: DeadlinesDep
 ) -> list[ServiceRequest]:
@@ -183,7 +200,11 @@ async def list_requests(
     return [ServiceRequest.of(row) for row in rows]
 
 
-@router.get("/requests/{service_request_id}.json", response_model=list[ServiceRequest])
+@router.get(
+    "/requests/{service_request_id}.json",
+    response_model=list[ServiceRequest],
+    responses=_errors(404),
+)
 async def get_request(service_request_id: str, session: SessionDep) -> list[ServiceRequest]:
     """One public service request, as a one-element list."""
     complaint = await get_complaint(session, service_request_id)

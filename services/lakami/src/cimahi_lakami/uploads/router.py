@@ -12,6 +12,7 @@ from cimahi_lakami.uploads import service
 from cimahi_lakami.uploads.schemas import UploadRead
 from cimahi_shared.app import RuntimeDep, SessionDep
 from cimahi_shared.auth import CurrentPrincipal
+from cimahi_shared.errors import PROBLEM_JSON
 from cimahi_shared.uploads.http import CONTENT_RESPONSES, StorageDep, content_response
 from cimahi_shared.uploads.receiving import clean_purpose
 
@@ -20,7 +21,15 @@ PATH = "/v1/uploads"
 router = APIRouter(prefix=PATH, tags=["uploads"])
 
 
-@router.post("", response_model=UploadRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=UploadRead,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        413: {"description": "The file is too large", "content": {PROBLEM_JSON: {}}},
+        415: {"description": "Not a PDF, JPEG or PNG", "content": {PROBLEM_JSON: {}}},
+    },
+)
 async def create_upload(
     file: Annotated[UploadFile, File(description="PDF, JPEG or PNG (decided by the content)")],
     principal: Citizen,
