@@ -129,10 +129,13 @@ class FuzzTarget:
         checks: Sequence[Any] = CHECKS,
         roles: Iterable[str] | None = None,
         headers: Mapping[str, str] | None = None,
+        path_parameters: Mapping[str, str] | None = None,
     ) -> None:
         """Send generated requests to the operation ``label`` as each role; fail on any check.
 
-        ``roles`` limits the roles (all by default); ``headers`` are added to every request.
+        ``roles`` limits the roles (all by default); ``headers`` are added to every request;
+        ``path_parameters`` pin path parameters (an existing resource's id, so the generated
+        bodies and queries reach past the lookup).
         """
         operation = self.operation(label)
         names = sorted(roles if roles is not None else self.roles)
@@ -149,6 +152,8 @@ class FuzzTarget:
         )
         @given(case=operation.as_strategy(), role=st.sampled_from(names))
         def run(case: Any, role: str) -> None:
+            if path_parameters:
+                case.path_parameters = {**(case.path_parameters or {}), **path_parameters}
             case.call_and_validate(headers={**extra, **self.roles[role]()}, checks=checks)
 
         run()

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -73,3 +75,57 @@ def test_non_ascii_cursor_is_invalid_input(target: FuzzTarget, label: str) -> No
     """A cursor with non-ASCII text was a 500 (base64 decoding raised ValueError); now 422."""
     response = target.call(label, "officer", query={"cursor": "\u00cc>"})
     assert response.status_code == 422
+
+
+# The same operations on a letter request and a complaint that exist (of the fuzzing citizen,
+# in the officer's kelurahan), so generated bodies get past the lookup.
+
+
+def _letter_body() -> dict[str, Any]:
+    today = datetime.now(UTC).date()
+    return {
+        "letter_type": "domisili",
+        "nik": "3277015205900011",
+        "no_kk": "3277011205900011",
+        "full_name": "Rina Marlina",
+        "kelurahan_code": MELONG,
+        "rt": "3",
+        "rw": "007",
+        "cover_letter_number": "012/RT03/2026",
+        "cover_letter_date": (today - timedelta(days=3)).isoformat(),
+        "purpose": "Persyaratan pembukaan rekening bank",
+        "fields": {"address": "Jl. Melong Asih No. 12", "resident_since": "2015-03-01"},
+    }
+
+
+def _complaint_body() -> dict[str, Any]:
+    return {
+        "category": "kebersihan",
+        "title": "Sampah tidak diangkut seminggu",
+        "description": "Sampah di TPS Jl. Melong Asih belum diangkut sejak minggu lalu.",
+        "kelurahan_code": MELONG,
+        "location": {"lat": -6.90, "long": 107.54},
+        "address": "Jl. Melong Asih dekat masjid",
+    }
+
+
+@pytest.fixture(scope="module")
+def existing(target: FuzzTarget) -> dict[str, str]:
+    letter = target.call("POST /v1/letter-requests", "citizen", body=_letter_body())
+    complaint = target.call("POST /v1/complaints", "citizen", body=_complaint_body())
+    assert (letter.status_code, complaint.status_code) == (201, 201), letter.text + complaint.text
+    return {"letter": letter.json()["tracking_no"], "complaint": complaint.json()["tracking_no"]}
+
+
+EXISTING = [
+    (label, "letter" if label.split()[1].startswith("/v1/letter-requests") else "complaint")
+    for label in LABELS
+    if label.split()[1].startswith(("/v1/letter-requests/{tracking_no}", "/v1/complaints/{"))
+]
+
+
+@pytest.mark.parametrize(("label", "kind"), EXISTING)
+def test_operation_on_existing(
+    target: FuzzTarget, existing: dict[str, str], label: str, kind: str
+) -> None:
+    target.fuzz(label, path_parameters={"tracking_no": existing[kind]})
