@@ -10,7 +10,9 @@ every response must match what the document says (status code, content type, hea
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -56,11 +58,41 @@ def _migrate_and_seed(database_url: str) -> None:
 
 LABELS = operation_labels(create_app(_settings("sqlite+aiosqlite://")).openapi())
 
+# Path parameters pinned to seeded rows, so generated queries and bodies reach past the lookup
+# (random ids only ever find nothing). The admin's channel operations use the demo channel
+# "pos", never "bjb": deactivating the channel whose token the fuzzer sends would end the
+# channel role's reach.
+SEEDED_ROWS = {
+    "nop": "SELECT nop FROM tax_objects WHERE status = 'active' ORDER BY nop LIMIT 1",
+    "bill_id": "SELECT id FROM bills ORDER BY id LIMIT 1",
+}
+SEEDED_LABELS = [
+    label
+    for label in LABELS
+    if all(p[1:-1] in SEEDED_ROWS or p == "{year}" for p in label.split("/") if p[:1] == "{")
+    and "{" in label
+] + [label for label in LABELS if label.startswith("POST /v1/admin/channels/{code}")]
+
 
 @pytest.fixture(scope="module")
-def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
+def database(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder: Path = tmp_path_factory.mktemp("fuzz-epbb")
-    config = _settings(migrated_sqlite(folder, key="epbb-fuzz", prepare=_migrate_and_seed))
+    return migrated_sqlite(folder, key="epbb-fuzz", prepare=_migrate_and_seed)
+
+
+@pytest.fixture(scope="module")
+def seeded(database: str) -> dict[str, str]:
+    """A seeded row's key for each pinned path parameter."""
+    with closing(sqlite3.connect(database.split("///", 1)[1])) as connection:
+        rows = {
+            name: str(connection.execute(sql).fetchone()[0]) for name, sql in SEEDED_ROWS.items()
+        }
+    return {**rows, "year": "2026", "code": "pos"}
+
+
+@pytest.fixture(scope="module")
+def target(database: str) -> Iterator[FuzzTarget]:
+    config = _settings(database)
     tokens = Tokens(config.token_issuer, config.token_audience)
     app = start_app(create_app(config), tokens, config.token_issuer)
     roles = role_headers(
@@ -74,3 +106,9 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FuzzTarget]:
 @pytest.mark.parametrize("label", LABELS)
 def test_operation(target: FuzzTarget, label: str) -> None:
     target.fuzz(label)
+
+
+@pytest.mark.parametrize("label", SEEDED_LABELS)
+def test_operation_on_seeded_rows(target: FuzzTarget, seeded: dict[str, str], label: str) -> None:
+    names = [p[1:-1] for p in label.split("/") if p[:1] == "{"]
+    target.fuzz(label, path_parameters={name: seeded[name] for name in names})
