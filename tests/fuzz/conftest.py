@@ -29,6 +29,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err
 from schemathesis.python import asgi as schemathesis_asgi
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -101,7 +102,12 @@ def role_headers(
 def operation_labels(openapi: dict[str, Any]) -> list[str]:
     """The labels (``"GET /path/{id}"``) of every operation of an OpenAPI document."""
     schema = schemathesis.openapi.from_dict(openapi)
-    return [result.ok().label for result in schema.get_all_operations()]
+    labels = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):  # a broken operation in the document: fail loudly
+            raise result.err()
+        labels.append(result.ok().label)
+    return labels
 
 
 @dataclass

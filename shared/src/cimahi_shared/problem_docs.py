@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute, iter_route_contexts
 
@@ -84,3 +84,29 @@ def document_problems(app: FastAPI) -> FastAPI:
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+_NOT_FOUND: dict[str, Any] = {"description": "No such resource", "content": {PROBLEM_JSON: {}}}
+_CONFLICT: dict[str, Any] = {
+    "description": "Not allowed in the resource's current state",
+    "content": {PROBLEM_JSON: {}},
+}
+
+
+def document_lookups(*routers: APIRouter, skip_prefixes: tuple[str, ...] = ()) -> None:
+    """Document what the routes with path parameters answer beyond success.
+
+    Each looks its resource up (404 problem+json when there is none); each POST to one is a
+    workflow action that the resource's state may refuse (409). Call it on the routers before
+    they are included in the app; routes under ``skip_prefixes`` document their own errors.
+    """
+    for route in (route for router in routers for route in router.routes):
+        if not isinstance(route, APIRoute) or "{" not in route.path:
+            continue
+        if route.path.startswith(skip_prefixes):
+            continue
+        documented = {str(status) for status in route.responses}
+        if "404" not in documented:
+            route.responses[404] = _NOT_FOUND
+        if "POST" in (route.methods or ()) and "409" not in documented:
+            route.responses[409] = _CONFLICT

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 
 from cimahi_dilandacinta.applications.router import router as applications_router
 from cimahi_dilandacinta.auth import AGENCY
@@ -17,9 +14,8 @@ from cimahi_dilandacinta.register.router import router as register_router
 from cimahi_dilandacinta.uploads.router import PATH as UPLOADS_PATH
 from cimahi_dilandacinta.uploads.router import router as uploads_router
 from cimahi_shared.app import create_service_app
-from cimahi_shared.errors import PROBLEM_JSON
 from cimahi_shared.events.catalogue import catalogue_router
-from cimahi_shared.problem_docs import document_problems
+from cimahi_shared.problem_docs import document_lookups, document_problems
 from cimahi_shared.uploads.http import install_local_storage, upload_body_limit
 
 DESCRIPTION = """DILANDACINTA of Kota Cimahi, run by Disdukcapil: the population register and
@@ -42,7 +38,7 @@ Applications also appear in the citizen's unified request list of the gateway.
 def create_app(settings: DilandacintaSettings | None = None) -> FastAPI:
     """Build the DILANDACINTA service (nothing connects before the lifespan starts)."""
     settings = settings or DilandacintaSettings()
-    _document_lookups(
+    document_lookups(
         register_router, applications_router, catalogue, documents_router, uploads_router
     )
     app = create_service_app(
@@ -62,28 +58,3 @@ def create_app(settings: DilandacintaSettings | None = None) -> FastAPI:
     )
     install_local_storage(app, settings.upload_dir)
     return document_problems(app)
-
-
-_NOT_FOUND: dict[str, Any] = {"description": "No such resource", "content": {PROBLEM_JSON: {}}}
-_CONFLICT: dict[str, Any] = {
-    "description": "Not allowed in the resource's current state",
-    "content": {PROBLEM_JSON: {}},
-}
-
-
-def _document_lookups(*routers: APIRouter) -> None:
-    """Document what the routes with path parameters answer beyond success (issue 9's fuzzing).
-
-    Each looks its resource up (404 problem+json when there is none); each POST to one is a
-    workflow action that the resource's state may refuse (409). Open311 documents its own.
-    """
-    for route in (route for router in routers for route in router.routes):
-        if not isinstance(route, APIRoute) or "{" not in route.path:
-            continue
-        if route.path.startswith("/open311/"):
-            continue
-        documented = {str(status) for status in route.responses}
-        if "404" not in documented:
-            route.responses[404] = _NOT_FOUND
-        if "POST" in (route.methods or ()) and "409" not in documented:
-            route.responses[409] = _CONFLICT

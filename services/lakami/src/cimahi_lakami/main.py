@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from fastapi import APIRouter, FastAPI
-from fastapi.routing import APIRoute
+from fastapi import FastAPI
 
 from cimahi_lakami.auth import AGENCY
 from cimahi_lakami.catalogue.router import router as catalogue_router
@@ -22,9 +19,8 @@ from cimahi_lakami.uploads.router import router as uploads_router
 from cimahi_lakami.verification.router import public_router as verification_public_router
 from cimahi_lakami.verification.router import router as verification_router
 from cimahi_shared.app import create_service_app
-from cimahi_shared.errors import PROBLEM_JSON
 from cimahi_shared.events.catalogue import catalogue_router as events_catalogue_router
-from cimahi_shared.problem_docs import document_problems
+from cimahi_shared.problem_docs import document_lookups, document_problems
 from cimahi_shared.uploads.http import install_local_storage, upload_body_limit
 
 DESCRIPTION = """LAKAMI of Kota Cimahi, run by Diskominfo: kelurahan/kecamatan letters and complaints.
@@ -50,7 +46,7 @@ Letters and complaints also appear in the citizen's unified request list of the 
 def create_app(settings: LakamiSettings | None = None) -> FastAPI:
     """Build the LAKAMI service (nothing connects before the lifespan starts)."""
     settings = settings or LakamiSettings()
-    _document_lookups(
+    document_lookups(
         catalogue_router,
         letters_router,
         uploads_router,
@@ -81,28 +77,3 @@ def create_app(settings: LakamiSettings | None = None) -> FastAPI:
         app.include_router(router)
     install_open311_errors(app)
     return document_problems(app)
-
-
-_NOT_FOUND: dict[str, Any] = {"description": "No such resource", "content": {PROBLEM_JSON: {}}}
-_CONFLICT: dict[str, Any] = {
-    "description": "Not allowed in the resource's current state",
-    "content": {PROBLEM_JSON: {}},
-}
-
-
-def _document_lookups(*routers: APIRouter) -> None:
-    """Document what the routes with path parameters answer beyond success (issue 9's fuzzing).
-
-    Each looks its resource up (404 problem+json when there is none); each POST to one is a
-    workflow action that the resource's state may refuse (409). Open311 documents its own.
-    """
-    for route in (route for router in routers for route in router.routes):
-        if not isinstance(route, APIRoute) or "{" not in route.path:
-            continue
-        if route.path.startswith("/open311/"):
-            continue
-        documented = {str(status) for status in route.responses}
-        if "404" not in documented:
-            route.responses[404] = _NOT_FOUND
-        if "POST" in (route.methods or ()) and "409" not in documented:
-            route.responses[409] = _CONFLICT
