@@ -16,7 +16,7 @@ from cimahi_shared.ratelimit import client_address, process_counter, refuse_if_l
 from cimahi_sipinter.access_log import DEFAULT_PURPOSE, PurposeHeader
 from cimahi_sipinter.auth import Officer, Reader
 from cimahi_sipinter.clock import ClockDep
-from cimahi_sipinter.config import SipinterSettings
+from cimahi_sipinter.config import SettingsDep, SipinterSettings
 from cimahi_sipinter.permits import service, verification
 from cimahi_sipinter.permits.schemas import (
     PermitPage,
@@ -34,15 +34,6 @@ PUBLIC_LIMIT_EXTRA = "sipinter.public_verification_limit"
 TOO_MANY = "Terlalu banyak permintaan; coba lagi nanti. / Too many checks; try again later."
 
 
-def sipinter_settings(runtime: RuntimeDep) -> SipinterSettings:
-    """The service's settings (the defaults when the runtime was built with others)."""
-    settings = runtime.settings
-    return settings if isinstance(settings, SipinterSettings) else SipinterSettings()
-
-
-Settings = Annotated[SipinterSettings, Depends(sipinter_settings)]
-
-
 async def no_store(response: Response) -> None:
     """Answers about a business's permits are never kept by shared caches."""
     response.headers.update(PRIVATE)
@@ -57,7 +48,7 @@ async def list_permits(
     principal: Reader,
     session: SessionDep,
     clock: ClockDep,
-    settings: Settings,
+    settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
     purpose: PurposeHeader = DEFAULT_PURPOSE,
@@ -84,7 +75,7 @@ async def read_permit(
     principal: Reader,
     session: SessionDep,
     clock: ClockDep,
-    settings: Settings,
+    settings: SettingsDep,
     purpose: PurposeHeader = DEFAULT_PURPOSE,
 ) -> PermitRead:
     """One permit of your business, or (DPMPTSP officers) of your area (logged)."""
@@ -107,7 +98,7 @@ async def download_permit(
     principal: Reader,
     session: SessionDep,
     clock: ClockDep,
-    settings: Settings,
+    settings: SettingsDep,
     purpose: PurposeHeader = DEFAULT_PURPOSE,
 ) -> Response:
     """The permit as PDF (A4, printable on plain paper, with the QR code of its public check).
@@ -144,7 +135,7 @@ async def revoke_permit(
     officer: Officer,
     session: SessionDep,
     clock: ClockDep,
-    settings: Settings,
+    settings: SettingsDep,
 ) -> PermitRead:
     """Revoke a permit of your area with its reason (head of DPMPTSP only).
 
@@ -186,7 +177,7 @@ async def verify_permit(
     session: SessionDep,
     runtime: RuntimeDep,
     clock: ClockDep,
-    settings: Settings,
+    settings: SettingsDep,
 ) -> Response:
     """Public, no login: is the permit with this verification code genuine and in force?
 

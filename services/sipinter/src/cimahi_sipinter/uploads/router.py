@@ -14,7 +14,7 @@ from cimahi_shared.uploads.receiving import clean_purpose
 from cimahi_sipinter.access_log import DEFAULT_PURPOSE, PurposeHeader, log_reads
 from cimahi_sipinter.auth import Citizen, Reader
 from cimahi_sipinter.clock import ClockDep
-from cimahi_sipinter.config import SipinterSettings
+from cimahi_sipinter.config import settings_of
 from cimahi_sipinter.uploads import service
 from cimahi_sipinter.uploads.schemas import UploadRead
 from cimahi_sipinter.uploads.service import UploadView
@@ -55,8 +55,7 @@ async def create_upload(
     image metadata (EXIF, GPS, XMP, PNG text) is removed before storing. Send an
     Idempotency-Key (and the same body) to retry safely.
     """
-    settings = runtime.settings
-    assert isinstance(settings, SipinterSettings)
+    settings = settings_of(runtime)
     upload = await service.create_upload(
         session,
         storage,
